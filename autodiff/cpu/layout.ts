@@ -1,0 +1,161 @@
+/**
+ * CPU kernels that move elements without arithmetic: transpose, broadcast,
+ * strided slice, padding, concatenation, gather and its adjoint.
+ *
+ * @module
+ */
+import { allocate, type DType, type TypedArray } from "../dtype.ts";
+import { type Shape, sizeOf, stridesOf } from "../shape.ts";
+import { broadcastStrides, forEachInnerRun } from "./elementwise.ts";
+
+/** Gathers `x` through arbitrary per-axis source strides into a new dense array. */
+function stridedCopy(
+  x: TypedArray,
+  outShape: Shape,
+  srcStrides: number[],
+  srcOffset: number,
+  dtype: DType,
+): TypedArray {
+  const out = allocate(dtype, sizeOf(outShape));
+  const inner = srcStrides[srcStrides.length - 1] ?? 0;
+  forEachInnerRun(outShape, [srcStrides], (o, [p], n) => {
+    const base = p + srcOffset;
+    if (inner === 1) {
+      for (let i = 0; i < n; i++) out[o + i] = x[base + i];
+    } else {
+      for (let i = 0; i < n; i++) out[o + i] = x[base + i * inner];
+    }
+  });
+  return out;
+}
+
+/** Permutes axes: `out.shape[i] = shape[perm[i]]`. */
+export function transposeKernel(x: TypedArray, shape: Shape, perm: readonly number[], dtype: DType): TypedArray {
+  const s = stridesOf(shape);
+  const outShape = perm.map((p) => shape[p]);
+  if (shape.length === 2 && perm[0] === 1) return transpose2d(x, shape[0], shape[1], dtype);
+  return stridedCopy(x, outShape, perm.map((p) => s[p]), 0, dtype);
+}
+
+/** Cache-blocked 2-d transpose. */
+function transpose2d(x: TypedArray, rows: number, cols: number, dtype: DType): TypedArray {
+  const out = allocate(dtype, rows * cols);
+  const B = 32;
+  for (let i0 = 0; i0 < rows; i0 += B) {
+    const i1 = Math.min(rows, i0 + B);
+    for (let j0 = 0; j0 < cols; j0 += B) {
+      const j1 = Math.min(cols, j0 + B);
+      for (let i = i0; i < i1; i++) {
+        for (let j = j0; j < j1; j++) out[j * rows + i] = x[i * cols + j];
+      }
+    }
+  }
+  return out;
+}
+
+/** Repeats `x` along broadcast axes to fill `outShape`. */
+export function broadcastKernel(x: TypedArray, shape: Shape, outShape: Shape, dtype: DType): TypedArray {
+  return stridedCopy(x, outShape, broadcastStrides(shape, outShape), 0, dtype);
+}
+
+/** Strided slice. */
+export function sliceKernel(
+  x: TypedArray,
+  shape: Shape,
+  starts: readonly number[],
+  sizes: readonly number[],
+  steps: readonly number[],
+  dtype: DType,
+): TypedArray {
+  const s = stridesOf(shape);
+  let offset = 0;
+  for (let d = 0; d < shape.length; d++) offset += starts[d] * s[d];
+  return stridedCopy(x, sizes, s.map((v, d) => v * steps[d]), offset, dtype);
+}
+
+/** Constant padding. */
+export function padKernel(
+  x: TypedArray,
+  shape: Shape,
+  pads: readonly (readonly [number, number])[],
+  value: number,
+  dtype: DType,
+): TypedArray {
+  const outShape = shape.map((d, i) => d + pads[i][0] + pads[i][1]);
+  const out = allocate(dtype, sizeOf(outShape));
+  if (value !== 0) out.fill(value);
+  if (sizeOf(shape) === 0) return out;
+  const os = stridesOf(outShape);
+  let offset = 0;
+  for (let d = 0; d < shape.length; d++) offset += pads[d][0] * os[d];
+  const innerStrides = stridesOf(shape);
+  // Walk the source row by row; each row lands contiguously in the output.
+  forEachInnerRun(shape, [os, innerStrides], (_o, [p, q], n) => {
+    for (let i = 0; i < n; i++) out[offset + p + i] = x[q + i];
+  });
+  return out;
+}
+
+/** Concatenates along `axis`. */
+export function concatKernel(
+  xs: readonly { data: TypedArray; shape: Shape }[],
+  axis: number,
+  dtype: DType,
+): TypedArray {
+  const outer = sizeOf(xs[0].shape.slice(0, axis));
+  const chunks = xs.map((x) => sizeOf(x.shape.slice(axis)));
+  const row = chunks.reduce((a, b) => a + b, 0);
+  const out = allocate(dtype, outer * row);
+  let col = 0;
+  xs.forEach((x, k) => {
+    const c = chunks[k];
+    for (let o = 0; o < outer; o++) out.set(x.data.subarray(o * c, o * c + c), o * row + col);
+    col += c;
+  });
+  return out;
+}
+
+/** `out[pre, i, post] = x[pre, idx[i], post]`. */
+export function gatherKernel(
+  x: TypedArray,
+  shape: Shape,
+  indices: TypedArray,
+  axis: number,
+  dtype: DType,
+): TypedArray {
+  const len = shape[axis];
+  const inner = sizeOf(shape.slice(axis + 1));
+  const outer = sizeOf(shape.slice(0, axis));
+  const m = indices.length;
+  const out = allocate(dtype, outer * m * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < m; i++) {
+      const src = (o * len + indices[i]) * inner;
+      out.set(x.subarray(src, src + inner), (o * m + i) * inner);
+    }
+  }
+  return out;
+}
+
+/** Adjoint of {@link gatherKernel}: accumulates rows into zeros. */
+export function scatterAddKernel(
+  updates: TypedArray,
+  indices: TypedArray,
+  axis: number,
+  outShape: Shape,
+  dtype: DType,
+): TypedArray {
+  const len = outShape[axis];
+  const inner = sizeOf(outShape.slice(axis + 1));
+  const outer = sizeOf(outShape.slice(0, axis));
+  const m = indices.length;
+  const out = allocate(dtype, sizeOf(outShape));
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < m; i++) {
+      const dst = (o * len + indices[i]) * inner;
+      const src = (o * m + i) * inner;
+      for (let j = 0; j < inner; j++) out[dst + j] += updates[src + j];
+    }
+  }
+  return out;
+}

@@ -1,0 +1,20 @@
+/**
+ * Tensors, ops, reverse-mode autodiff, pytrees and backends.
+ *
+ * @example
+ * ```ts
+ * import { grad, np } from "./mod.ts";
+ * grad((x) => np.sum(np.square(x)))(np.array([1, 2])); // [2, 4]
+ * ```
+ *
+ * @module
+ */
+export * as np from "./np.ts";
+export * as tree from "./tree.ts";
+export { isTensor, type NestedArray, Tensor } from "./tensor.ts";
+export type { DType, TypedArray } from "./dtype.ts";
+export { type Backend, findBackend, getBackend, registerBackend, setBackend } from "./backend.ts";
+export { customVjp, grad, type GradOptions, stopGradient, valueAndGrad, vjp } from "./transforms.ts";
+export { noGrad } from "./tape.ts";
+export { scan, type ScanOptions } from "./scan.ts";
+export type { PyTree } from "./tree.ts";

@@ -1,0 +1,154 @@
+/**
+ * Matrix products: the batched `matmul` primitive and `dot`, `einsum` built
+ * on it.
+ *
+ * @module
+ */
+import { broadcastShapes } from "../shape.ts";
+import { isFloat } from "../dtype.ts";
+import { record } from "../tape.ts";
+import { Tensor } from "../tensor.ts";
+import { asTensor, type TensorLike } from "./creation.ts";
+import { coerce, mul } from "./elementwise.ts";
+import { expandDims, reshape, squeeze, swapaxes, transpose } from "./layout.ts";
+import { sum, sumToShape } from "./reduce.ts";
+
+/**
+ * Matrix product with numpy semantics: 1-d operands are promoted to a row
+ * (left) or column (right) and the added axis removed; leading axes are
+ * batch axes and broadcast.
+ *
+ * @example
+ * ```ts
+ * matmul(x, w); // [B, in] @ [in, out] -> [B, out]
+ * ```
+ */
+export function matmul(a: TensorLike, b: TensorLike): Tensor {
+  let [x, y] = coerce(a, b);
+  if (x.ndim === 0 || y.ndim === 0) {
+    throw new RangeError(`matmul: operands must have at least one axis, got shapes [${x.shape}] and [${y.shape}]`);
+  }
+  const vecA = x.ndim === 1, vecB = y.ndim === 1;
+  if (vecA) x = expandDims(x, 0);
+  if (vecB) y = expandDims(y, -1);
+  const k = x.shape[x.ndim - 1];
+  if (y.shape[y.ndim - 2] !== k) {
+    throw new RangeError(
+      `matmul: shapes [${asTensor(a).shape}] and [${
+        asTensor(b).shape
+      }] are incompatible on the contracted axis (${k} vs ${y.shape[y.ndim - 2]})`,
+    );
+  }
+  const batch = broadcastShapes("matmul", x.shape.slice(0, -2), y.shape.slice(0, -2));
+  const outShape = [...batch, x.shape[x.ndim - 2], y.shape[y.ndim - 1]];
+  let out = new Tensor(x.backend.matmul(x, y, outShape), outShape, x.dtype, x.backend);
+  if (isFloat(x.dtype)) {
+    const [xa, yb] = [x, y];
+    record([xa, yb], [out], ([g]) => {
+      if (!g) return [null, null];
+      return [
+        sumToShape(matmul(g, swapaxes(yb, -1, -2)), xa.shape),
+        sumToShape(matmul(swapaxes(xa, -1, -2), g), yb.shape),
+      ];
+    });
+  }
+  if (vecA) out = squeeze(out, -2);
+  if (vecB) out = squeeze(out, -1);
+  return out;
+}
+
+/**
+ * `jnp.dot`: products of scalars, vectors (inner product) and matrices.
+ *
+ * @example
+ * ```ts
+ * dot(u, v);
+ * ```
+ */
+export function dot(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = coerce(a, b);
+  if (x.ndim === 0 || y.ndim === 0) return mul(x, y);
+  if (y.ndim <= 2) return matmul(x, y);
+  // N-d: contract the last axis of a with the second-to-last of b.
+  const yMoved = transpose(y, [
+    ...Array.from({ length: y.ndim }, (_, i) => i).filter((i) => i !== y.ndim - 2),
+    y.ndim - 2,
+  ]);
+  const flatB = reshape(yMoved, [-1, y.shape[y.ndim - 2]]);
+  const r = matmul(x, transpose(flatB));
+  return reshape(r, [...x.shape.slice(0, -1), ...y.shape.slice(0, -2), y.shape[y.ndim - 1]]);
+}
+
+/**
+ * Einstein summation for one or two operands (`"ij,jk->ik"`, `"bti,ih->bth"`,
+ * `"ii->i"` is not supported: repeated labels within one operand are an
+ * error). Implemented as transposes, reshapes and one batched `matmul`.
+ *
+ * @example
+ * ```ts
+ * einsum("btn,nm->btm", x, w);
+ * ```
+ */
+export function einsum(subscripts: string, ...operands: TensorLike[]): Tensor {
+  const spec = subscripts.replace(/\s+/g, "");
+  const [lhs, rhsGiven] = spec.split("->");
+  const inputs = lhs.split(",");
+  if (inputs.length !== operands.length || inputs.length < 1 || inputs.length > 2) {
+    throw new RangeError(
+      `einsum: "${subscripts}" names ${inputs.length} operands, got ${operands.length} (1 or 2 supported)`,
+    );
+  }
+  const ts = operands.map((o) => asTensor(o));
+  const sizes = new Map<string, number>();
+  inputs.forEach((labels, k) => {
+    if (labels.length !== ts[k].ndim) {
+      throw new RangeError(`einsum: operand ${k} has shape [${ts[k].shape}] but subscripts "${labels}"`);
+    }
+    if (new Set(labels).size !== labels.length) {
+      throw new RangeError(`einsum: repeated label within "${labels}" is not supported`);
+    }
+    [...labels].forEach((l, i) => {
+      const d = ts[k].shape[i];
+      const prev = sizes.get(l);
+      if (prev !== undefined && prev !== d && prev !== 1 && d !== 1) {
+        throw new RangeError(`einsum: label ${l} has sizes ${prev} and ${d}`);
+      }
+      sizes.set(l, Math.max(prev ?? 1, d));
+    });
+  });
+  const counts = new Map<string, number>();
+  for (const l of inputs.join("")) counts.set(l, (counts.get(l) ?? 0) + 1);
+  const out = rhsGiven ?? [...counts.keys()].filter((l) => counts.get(l) === 1).sort().join("");
+  for (const l of out) if (!sizes.has(l)) throw new RangeError(`einsum: output label ${l} is not in the inputs`);
+  if (ts.length === 1) {
+    const labels = inputs[0];
+    const summed = [...labels].flatMap((l, i) => (out.includes(l) ? [] : [i]));
+    const reduced = sum(ts[0], summed);
+    const rest = [...labels].filter((l) => out.includes(l));
+    return transpose(reduced, [...out].map((l) => rest.indexOf(l)));
+  }
+  const [la, lb] = inputs;
+  const batch = [...out].filter((l) => la.includes(l) && lb.includes(l));
+  const contract = [...la].filter((l) => lb.includes(l) && !out.includes(l));
+  const freeA = [...la].filter((l) => !lb.includes(l) && out.includes(l));
+  const freeB = [...lb].filter((l) => !la.includes(l) && out.includes(l));
+  // Labels only in one operand and not in the output are summed first.
+  let [a, b] = coerce(ts[0], ts[1]);
+  const dropA = [...la].flatMap((l, i) => (!lb.includes(l) && !out.includes(l) ? [i] : []));
+  const dropB = [...lb].flatMap((l, i) => (!la.includes(l) && !out.includes(l) ? [i] : []));
+  const keptA = [...la].filter((_, i) => !dropA.includes(i));
+  const keptB = [...lb].filter((_, i) => !dropB.includes(i));
+  if (dropA.length) a = sum(a, dropA);
+  if (dropB.length) b = sum(b, dropB);
+  const order = (kept: string[], groups: string[][]) => groups.flat().map((l) => kept.indexOf(l));
+  const size = (ls: string[]) => ls.reduce((n, l) => n * sizes.get(l)!, 1);
+  const at = transpose(a, order(keptA, [batch, freeA, contract]));
+  const bt = transpose(b, order(keptB, [batch, contract, freeB]));
+  const batchShape = batch.map((l) => sizes.get(l)!);
+  const a3 = reshape(at, [...at.shape.slice(0, batch.length), size(freeA), size(contract)]);
+  const b3 = reshape(bt, [...bt.shape.slice(0, batch.length), size(contract), size(freeB)]);
+  const prod = matmul(a3, b3);
+  const full = reshape(prod, [...batchShape, ...freeA.map((l) => sizes.get(l)!), ...freeB.map((l) => sizes.get(l)!)]);
+  const have = [...batch, ...freeA, ...freeB];
+  return transpose(full, [...out].map((l) => have.indexOf(l)));
+}

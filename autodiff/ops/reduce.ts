@@ -1,0 +1,235 @@
+/**
+ * Reductions (`sum`, `max`, `min`, `prod`, `argmax`, `argmin`) and the
+ * composites built on them (`mean`, `var`, `std`, `logsumexp`).
+ *
+ * @module
+ */
+import type { ReduceOp } from "../backend.ts";
+import { isFloat } from "../dtype.ts";
+import { normalizeAxes, normalizeAxis, shapesEqual } from "../shape.ts";
+import { noGrad, record } from "../tape.ts";
+import { Tensor } from "../tensor.ts";
+import { asTensor, type TensorLike } from "./creation.ts";
+import { add, astype, div, equal, exp, log, mul, sqrt, square, sub, where } from "./elementwise.ts";
+import { broadcastTo, reshape } from "./layout.ts";
+
+/** An axis argument: one axis, several, or all (`undefined`/`null`). */
+export type Axis = number | readonly number[] | null | undefined;
+
+function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+function reducePrim(op: ReduceOp, name: string, x: TensorLike, axis: Axis, keepdims: boolean): Tensor {
+  let t = asTensor(x);
+  if (op === "sum" && t.dtype === "bool") t = astype(t, "int32");
+  const axes = normalizeAxes(name, axis, t.ndim);
+  const outShape = t.shape.filter((_, i) => !axes.includes(i));
+  let out = axes.length === 0 ? t : new Tensor(t.backend.reduce(op, t, axes), outShape, t.dtype, t.backend);
+  if (axes.length > 0 && isFloat(t.dtype)) {
+    const y = out;
+    record([t], [y], ([g]) => {
+      if (!g) return [null];
+      const kept = keptShape(t.shape, axes);
+      const gB = broadcastTo(reshape(g, kept), t.shape);
+      if (op === "sum") return [gB];
+      const yB = broadcastTo(reshape(y, kept), t.shape);
+      if (op === "prod") return [mul(gB, prodOthers(t, axes, yB))];
+      // max/min: split among ties, as JAX does.
+      const hit = astype(equal(t, yB), t.dtype);
+      const count = broadcastTo(reshape(sum(hit, axes), kept), t.shape);
+      return [div(mul(gB, hit), count)];
+    });
+  }
+  if (keepdims) out = reshape(out, keptShape(t.shape, axes));
+  return out;
+}
+
+/** Product of the other elements of each reduced group, exact when zeros occur. */
+function prodOthers(t: Tensor, axes: number[], yB: Tensor): Tensor {
+  const kept = keptShape(t.shape, axes);
+  const isZero = equal(t, 0);
+  const safe = where(isZero, 1, t);
+  const nonzeroProd = broadcastTo(reshape(prod(safe, axes), kept), t.shape);
+  const zeros = broadcastTo(reshape(sum(isZero, axes), kept), t.shape);
+  return where(isZero, where(equal(zeros, 1), nonzeroProd, 0), div(yB, safe));
+}
+
+/**
+ * Sums `g` over the axes along which `shape` was broadcast, giving a tensor
+ * of exactly `shape` (the adjoint of broadcasting).
+ *
+ * @example
+ * ```ts
+ * sumToShape(ones([4, 3]), [3]); // [4, 4, 4]
+ * ```
+ */
+export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  return reshape(sum(g, axes), shape);
+}
+
+/**
+ * Sum over `axis` (all axes by default). Bool sums count as int32.
+ *
+ * @example
+ * ```ts
+ * sum(x, -1, true);
+ * ```
+ */
+export function sum(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
+  return reducePrim("sum", "sum", x, axis, keepdims);
+}
+
+/**
+ * Maximum over `axis`; the gradient is shared equally by ties.
+ *
+ * @example
+ * ```ts
+ * max(x, 0);
+ * ```
+ */
+export function max(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
+  checkNonEmpty("max", asTensor(x), axis);
+  return reducePrim("max", "max", x, axis, keepdims);
+}
+
+/**
+ * Minimum over `axis`.
+ *
+ * @example
+ * ```ts
+ * min(x, 0);
+ * ```
+ */
+export function min(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
+  checkNonEmpty("min", asTensor(x), axis);
+  return reducePrim("min", "min", x, axis, keepdims);
+}
+
+function checkNonEmpty(op: string, t: Tensor, axis: Axis): void {
+  const axes = normalizeAxes(op, axis, t.ndim);
+  if (axes.some((a) => t.shape[a] === 0)) {
+    throw new RangeError(`${op}: zero-size reduction over an axis of length 0 (shape [${t.shape}])`);
+  }
+}
+
+/**
+ * Product over `axis`.
+ *
+ * @example
+ * ```ts
+ * prod(x);
+ * ```
+ */
+export function prod(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
+  return reducePrim("prod", "prod", x, axis, keepdims);
+}
+
+/**
+ * Mean over `axis`.
+ *
+ * @example
+ * ```ts
+ * mean(x, 0);
+ * ```
+ */
+export function mean(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
+  let t = asTensor(x);
+  if (!isFloat(t.dtype)) t = astype(t, "float32");
+  const axes = normalizeAxes("mean", axis, t.ndim);
+  const count = axes.reduce((n, a) => n * t.shape[a], 1);
+  return div(sum(t, axes, keepdims), count);
+}
+
+/**
+ * Variance over `axis` with `ddof` delta degrees of freedom.
+ *
+ * @example
+ * ```ts
+ * variance(x, 0);
+ * ```
+ */
+export function variance(x: TensorLike, axis?: Axis, keepdims = false, ddof = 0): Tensor {
+  let t = asTensor(x);
+  if (!isFloat(t.dtype)) t = astype(t, "float32");
+  const axes = normalizeAxes("var", axis, t.ndim);
+  const count = axes.reduce((n, a) => n * t.shape[a], 1);
+  const centered = sub(t, mean(t, axes, true));
+  return div(sum(square(centered), axes, keepdims), count - ddof);
+}
+
+/**
+ * Standard deviation over `axis`.
+ *
+ * @example
+ * ```ts
+ * std(x, 0);
+ * ```
+ */
+export function std(x: TensorLike, axis?: Axis, keepdims = false, ddof = 0): Tensor {
+  return sqrt(variance(x, axis, keepdims, ddof));
+}
+
+/**
+ * `log(sum(exp(x)))` over `axis`, computed stably (the maximum is
+ * subtracted first and gets no gradient of its own).
+ *
+ * @example
+ * ```ts
+ * logsumexp(logits, -1);
+ * ```
+ */
+export function logsumexp(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
+  let t = asTensor(x);
+  if (!isFloat(t.dtype)) t = astype(t, "float32");
+  const axes = normalizeAxes("logsumexp", axis, t.ndim);
+  const shift = noGrad(() => {
+    const m = max(t, axes, true);
+    // inf - inf is NaN: an all-infinite group is shifted by 0 instead.
+    return where(equal(sub(m, m), 0), m, 0);
+  });
+  let out = add(log(sum(exp(sub(t, shift)), axes, true)), shift);
+  if (!keepdims) out = reshape(out, t.shape.filter((_, i) => !axes.includes(i)));
+  return out;
+}
+
+function argReduce(op: "argmax" | "argmin", x: TensorLike, axis: number | undefined, keepdims: boolean): Tensor {
+  let t = asTensor(x);
+  if (axis === undefined) t = reshape(t, [t.size]);
+  const ax = normalizeAxis(op, axis ?? 0, t.ndim);
+  if (t.shape[ax] === 0) throw new RangeError(`${op}: empty axis ${ax} in shape [${t.shape}]`);
+  const outShape = t.shape.filter((_, i) => i !== ax);
+  const out = new Tensor(t.backend.argReduce(op, t, ax), outShape, "int32", t.backend);
+  return keepdims ? reshape(out, keptShape(t.shape, [ax])) : out;
+}
+
+/**
+ * Index of the first maximum along `axis` (of the flattened array when
+ * omitted), int32.
+ *
+ * @example
+ * ```ts
+ * argmax(logits, -1);
+ * ```
+ */
+export function argmax(x: TensorLike, axis?: number, keepdims = false): Tensor {
+  return argReduce("argmax", x, axis, keepdims);
+}
+
+/**
+ * Index of the first minimum along `axis`, int32.
+ *
+ * @example
+ * ```ts
+ * argmin(x, 0);
+ * ```
+ */
+export function argmin(x: TensorLike, axis?: number, keepdims = false): Tensor {
+  return argReduce("argmin", x, axis, keepdims);
+}

@@ -1,0 +1,147 @@
+/**
+ * `scan`, like `jax.lax.scan`: a loop over the leading axis of `xs` that
+ * threads a carry. Under a gradient transform the loop is one tape entry:
+ * the forward pass keeps only the carry at every step, and the backward pass
+ * recomputes each step from its saved carry (rematerialisation), so memory
+ * grows with `T × carry`, not with everything the body computes.
+ *
+ * @module
+ */
+import { isFloat } from "./dtype.ts";
+import { zerosLike } from "./ops/creation.ts";
+import { add } from "./ops/elementwise.ts";
+import { reshape, slice, stack } from "./ops/layout.ts";
+import { activeTapes, noGrad, record, Tape, withTape } from "./tape.ts";
+import { isTensor, type Tensor } from "./tensor.ts";
+import { alias, backpropagate } from "./transforms.ts";
+import { flatten, type PyTree, type TreeDef, unflatten } from "./tree.ts";
+
+/** Options of {@link scan}. */
+export interface ScanOptions {
+  /** Iterate from the last element to the first (outputs stay in input order). */
+  reverse?: boolean;
+  /** Number of steps when `xs` is `null`. */
+  length?: number;
+}
+
+function tensorLeaves(op: string, what: string, tree: PyTree): [Tensor[], TreeDef] {
+  const [ls, def] = flatten(tree);
+  ls.forEach((l, i) => {
+    if (!isTensor(l)) throw new TypeError(`${op}: leaf ${i} of ${what} is ${typeof l}, not a Tensor`);
+  });
+  return [ls as Tensor[], def];
+}
+
+function row(x: Tensor, t: number): Tensor {
+  return reshape(
+    slice(x, x.shape.map((_, i) => (i === 0 ? t : 0)), x.shape.map((d, i) => (i === 0 ? t + 1 : d))),
+    x.shape.slice(1),
+  );
+}
+
+/**
+ * Scans `f(carry, x) -> [carry, y]` over the leading axis of `xs` and
+ * returns `[finalCarry, ys]` with the `y`s stacked along a new leading axis.
+ *
+ * @example
+ * ```ts
+ * const [total, partial] = scan((c, x) => [np.add(c, x), np.add(c, x)], np.zeros([]), np.arange(4));
+ * ```
+ */
+export function scan<C extends PyTree<Tensor>, X extends PyTree<Tensor> | null, Y extends PyTree<Tensor>>(
+  f: (carry: C, x: X) => [C, Y],
+  init: C,
+  xs: X,
+  options: ScanOptions = {},
+): [C, Y] {
+  const [xLeaves, xDef] = xs === null ? [[], flatten(null)[1]] as [Tensor[], TreeDef] : tensorLeaves("scan", "xs", xs);
+  const length = options.length ?? xLeaves[0]?.shape[0];
+  if (length === undefined) throw new RangeError("scan: give xs or options.length");
+  for (const x of xLeaves) {
+    if (x.ndim === 0 || x.shape[0] !== length) {
+      throw new RangeError(`scan: every leaf of xs needs leading axis ${length}, got shape [${x.shape}]`);
+    }
+  }
+  const [initLeaves, carryDef] = tensorLeaves("scan", "init", init);
+  const order = Array.from({ length }, (_, i) => (options.reverse ? length - 1 - i : i));
+  const xAt = (t: number) => noGrad(() => xLeaves.map((x) => row(x, t)));
+  const build = <T>(def: TreeDef, ls: Tensor[]) => unflatten(def, ls) as T;
+
+  const outer = activeTapes().filter((tape) => !tape.closed);
+  const differentiating = outer.length > 0;
+  const capture = new Tape();
+  capture.captureFrom = outer;
+  const carries: Tensor[][] = [];
+  let carry = initLeaves;
+  const ys: Tensor[][] = new Array(length);
+  let yDef: TreeDef | null = null;
+  const runStep = (c: Tensor[], xt: Tensor[]) => {
+    const [nc, y] = f(build<C>(carryDef, c), build<X>(xDef, xt));
+    const [ncLeaves, ncDef] = tensorLeaves("scan", "the returned carry", nc);
+    if (JSON.stringify(ncDef) !== JSON.stringify(carryDef)) {
+      throw new TypeError("scan: the body must return a carry with the structure of init");
+    }
+    ncLeaves.forEach((l, i) => {
+      if (l.shape.join() !== c[i].shape.join() || l.dtype !== c[i].dtype) {
+        throw new TypeError(
+          `scan: carry leaf ${i} changed from [${c[i].shape}] ${c[i].dtype} to [${l.shape}] ${l.dtype}`,
+        );
+      }
+    });
+    const [yLeaves, d] = tensorLeaves("scan", "the output y", y);
+    return { ncLeaves, yLeaves, yDef: d };
+  };
+  for (const t of order) {
+    const xt = xAt(t);
+    carries.push(carry);
+    const step = differentiating
+      ? withTape(capture, () => {
+        capture.watch([...carry, ...xt]);
+        const r = runStep(carry, xt);
+        capture.entries.length = 0;
+        return r;
+      }, true)
+      : runStep(carry, xt);
+    carry = step.ncLeaves;
+    ys[t] = step.yLeaves;
+    yDef = step.yDef;
+  }
+  if (yDef === null) {
+    throw new RangeError("scan: zero-length scans are not supported (cannot infer the output structure)");
+  }
+  const stacked = noGrad(() => ys[0].map((_, k) => stack(ys.map((y) => y[k]), 0)));
+  const finalCarry = noGrad(() => carry.map((c) => alias(c)));
+  if (differentiating) {
+    const captures = capture.captures.slice();
+    const inputs = [...initLeaves, ...xLeaves, ...captures];
+    const outputs = [...finalCarry, ...stacked];
+    const nc = finalCarry.length;
+    record(inputs, outputs, (cts) => {
+      let ctCarry = finalCarry.map((c, i) => cts[i] ?? zerosLike(c));
+      const ctYs = stacked.map((_, k) => cts[nc + k]);
+      const ctX: (Tensor | null)[][] = xLeaves.map(() => new Array(length).fill(null));
+      const ctCaptures: (Tensor | null)[] = captures.map(() => null);
+      for (let s = order.length - 1; s >= 0; s--) {
+        const t = order[s];
+        const tape = new Tape();
+        const c = carries[s].map(alias);
+        const xt = xAt(t).map(alias);
+        tape.watch([...c, ...xt.filter((x) => isFloat(x.dtype)), ...captures]);
+        const r = withTape(tape, () => runStep(c, xt), true);
+        const seeds = [...ctCarry, ...r.yLeaves.map((_, k) => ctYs[k] && noGrad(() => row(ctYs[k]!, t)))];
+        const grads = backpropagate(tape, [...r.ncLeaves, ...r.yLeaves], seeds);
+        ctCarry = c.map((ci) => grads.get(ci.id) ?? zerosLike(ci));
+        xt.forEach((x, k) => (ctX[k][t] = grads.get(x.id) ?? null));
+        captures.forEach((cap, k) => {
+          const g = grads.get(cap.id);
+          if (g) ctCaptures[k] = ctCaptures[k] ? noGrad(() => add(ctCaptures[k]!, g)) : g;
+        });
+      }
+      const xCts = xLeaves.map((x, k) =>
+        ctX[k].some((g) => g) ? stack(ctX[k].map((g) => g ?? zerosLike(row(x, 0))), 0) : null
+      );
+      return [...ctCarry, ...xCts, ...ctCaptures];
+    });
+  }
+  return [build<C>(carryDef, finalCarry), unflatten(yDef, stacked) as Y];
+}

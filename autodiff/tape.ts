@@ -1,0 +1,127 @@
+/**
+ * The gradient tape: while a transform such as `grad` runs a function, every
+ * op whose inputs depend on the differentiated arguments appends one entry
+ * with its vector-Jacobian product. Tapes nest (`grad` of `grad`): the VJP
+ * rules are written in ops, so running a backward pass while an outer tape
+ * records extends that outer tape.
+ *
+ * @module
+ */
+import { isFloat } from "./dtype.ts";
+import type { Tensor } from "./tensor.ts";
+
+/** Maps output cotangents to input cotangents (`null` = zero). */
+export type VjpFn = (cotangents: readonly (Tensor | null)[]) => (Tensor | null)[];
+
+/** One recorded op application. */
+export interface TapeEntry {
+  readonly inputs: readonly Tensor[];
+  readonly outputs: readonly Tensor[];
+  readonly vjp: VjpFn;
+}
+
+/** A list of recorded op applications and the tensors it tracks. */
+export class Tape {
+  /** Ids of tensors whose cotangents this tape computes. */
+  readonly tracked: Set<number> = new Set();
+  /** Recorded entries in execution order. */
+  readonly entries: TapeEntry[] = [];
+  /** A closed tape records nothing (its backward pass is running or done). */
+  closed = false;
+  /**
+   * When set, inputs tracked by these outer tapes are taken as extra roots
+   * of this tape and listed in {@link Tape.captures} (how `scan` finds the
+   * values its body closes over).
+   */
+  captureFrom: readonly Tape[] | null = null;
+  /** Tensors captured from outer tapes, in first-use order. */
+  readonly captures: Tensor[] = [];
+
+  /** Marks tensors as differentiated arguments. */
+  watch(tensors: readonly Tensor[]): void {
+    for (const t of tensors) this.tracked.add(t.id);
+  }
+}
+
+const stack: Tape[] = [];
+let paused = 0;
+
+/**
+ * Runs `fn` with `tape` as the innermost recording tape. With `exclusive`,
+ * the outer tapes record nothing meanwhile (they are still consulted for
+ * captures).
+ */
+export function withTape<R>(tape: Tape, fn: () => R, exclusive = false): R {
+  const saved = exclusive ? stack.splice(0, stack.length) : null;
+  stack.push(tape);
+  try {
+    return fn();
+  } finally {
+    stack.pop();
+    if (saved) stack.unshift(...saved);
+  }
+}
+
+/** The tapes currently recording, outermost first. */
+export function activeTapes(): readonly Tape[] {
+  return paused > 0 ? [] : stack;
+}
+
+/**
+ * Runs `fn` without recording anything on any tape.
+ *
+ * @example
+ * ```ts
+ * const y = noGrad(() => expensiveForward(x));
+ * ```
+ */
+export function noGrad<R>(fn: () => R): R {
+  paused++;
+  try {
+    return fn();
+  } finally {
+    paused--;
+  }
+}
+
+/** True when some active tape tracks `t`. */
+export function isTracked(t: Tensor): boolean {
+  if (paused > 0) return false;
+  for (const tape of stack) if (!tape.closed && tape.tracked.has(t.id)) return true;
+  return false;
+}
+
+/**
+ * Records an op application on every active tape that tracks one of its
+ * inputs. Called by every differentiable op after computing its outputs.
+ */
+export function record(inputs: readonly Tensor[], outputs: readonly Tensor[], vjp: VjpFn): void {
+  if (paused > 0 || stack.length === 0) return;
+  for (const tape of stack) {
+    if (tape.closed) continue;
+    if (tape.captureFrom) captureInputs(tape, inputs);
+    let hit = false;
+    for (const t of inputs) {
+      if (tape.tracked.has(t.id)) {
+        hit = true;
+        break;
+      }
+    }
+    if (!hit) continue;
+    tape.entries.push({ inputs, outputs, vjp });
+    for (const o of outputs) if (isFloat(o.dtype)) tape.tracked.add(o.id);
+  }
+}
+
+function captureInputs(tape: Tape, inputs: readonly Tensor[]): void {
+  for (const t of inputs) {
+    if (tape.tracked.has(t.id) || !isFloat(t.dtype)) continue;
+    for (const outer of tape.captureFrom!) {
+      if (!outer.closed && outer.tracked.has(t.id)) {
+        tape.tracked.add(t.id);
+        tape.captures.push(t);
+        break;
+      }
+    }
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * Function transforms of reverse-mode autodiff: `vjp`, `grad`,
+ * `valueAndGrad`, `customVjp` and `stopGradient`, over pytrees of tensors.
+ *
+ * @module
+ */
+import { isFloat } from "./dtype.ts";
+import { add, astype } from "./ops/elementwise.ts";
+import { onesLike, zerosLike } from "./ops/creation.ts";
+import { noGrad, record, Tape, withTape } from "./tape.ts";
+import { isTensor, Tensor } from "./tensor.ts";
+import { flatten, type PyTree, unflatten } from "./tree.ts";
+
+/**
+ * A new tensor object over the same storage, linked to `t` on the active
+ * tapes (so gradients flow) but with its own identity (so a tape can tell
+ * this use apart from other uses of `t`).
+ */
+export function alias(t: Tensor): Tensor {
+  const out = new Tensor(t.handle, t.shape, t.dtype, t.backend);
+  if (isFloat(t.dtype)) record([t], [out], ([g]) => [g]);
+  return out;
+}
+
+/**
+ * Runs the backward pass of `tape` from `outputs` seeded with `cotangents`
+ * and returns the accumulated cotangent of every tracked tensor by id.
+ */
+export function backpropagate(
+  tape: Tape,
+  outputs: readonly Tensor[],
+  cotangents: readonly (Tensor | null)[],
+): Map<number, Tensor> {
+  tape.closed = true;
+  const grads = new Map<number, Tensor>();
+  const accumulate = (t: Tensor, g: Tensor) => {
+    const prev = grads.get(t.id);
+    grads.set(t.id, prev ? add(prev, g) : g);
+  };
+  outputs.forEach((o, i) => {
+    const g = cotangents[i];
+    if (g && tape.tracked.has(o.id)) accumulate(o, g);
+  });
+  for (let e = tape.entries.length - 1; e >= 0; e--) {
+    const entry = tape.entries[e];
+    let any = false;
+    const cts = entry.outputs.map((o) => {
+      const g = grads.get(o.id) ?? null;
+      if (g) any = true;
+      return g;
+    });
+    if (!any) continue;
+    for (const o of entry.outputs) grads.delete(o.id);
+    const inCts = entry.vjp(cts);
+    entry.inputs.forEach((inp, i) => {
+      const g = inCts[i];
+      if (g && tape.tracked.has(inp.id)) {
+        if (
+          g.dtype !== inp.dtype || g.shape.length !== inp.shape.length || g.shape.some((d, k) => d !== inp.shape[k])
+        ) {
+          throw new Error(
+            `internal: cotangent [${g.shape}] ${g.dtype} does not match input [${inp.shape}] ${inp.dtype}`,
+          );
+        }
+        accumulate(inp, g);
+      }
+    });
+  }
+  return grads;
+}
+
+function asTensorLeaves(op: string, what: string, tree: PyTree): Tensor[] {
+  const [ls] = flatten(tree);
+  return ls.map((l, i) => {
+    if (!isTensor(l)) {
+      throw new TypeError(`${op}: leaf ${i} of ${what} is ${typeof l}, not a Tensor`);
+    }
+    return l;
+  });
+}
+
+/** The result of {@link vjp}: the output and a function from output cotangents to input cotangents. */
+export type VjpResult<O> = [O, (cotangent: PyTree<Tensor>) => PyTree<Tensor>[]];
+
+/**
+ * Evaluates `f(...primals)` and returns its output with a function that maps
+ * a cotangent of the output (same pytree structure) to cotangents of every
+ * primal argument.
+ *
+ * @example
+ * ```ts
+ * const [y, back] = vjp((x) => np.mul(x, x), np.array([3]));
+ * back(np.array([1]))[0]; // [6]
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export function vjp<O extends PyTree<Tensor>>(f: (...args: any[]) => O, ...primals: PyTree[]): VjpResult<O> {
+  const tape = new Tape();
+  const defs = primals.map((p) => flatten(p));
+  const aliased = defs.map(([ls]) => ls.map((l) => (isTensor(l) ? alias(l) : l)));
+  for (const ls of aliased) tape.watch(ls.filter(isTensor).filter((t) => isFloat(t.dtype)));
+  const args = defs.map(([, def], i) => unflatten(def, aliased[i]));
+  const out = withTape(tape, () => f(...args));
+  const [outLeaves, outDef] = flatten(out);
+  const outTensors = outLeaves.map((l, i) => {
+    if (!isTensor(l)) throw new TypeError(`vjp: output leaf ${i} is ${typeof l}, not a Tensor`);
+    return l;
+  });
+  let used = false;
+  const back = (cotangent: PyTree<Tensor>): PyTree<Tensor>[] => {
+    if (used) throw new Error("vjp: the backward function can be called only once");
+    used = true;
+    const [ctLeaves, ctDef] = flatten(cotangent);
+    if (JSON.stringify(ctDef) !== JSON.stringify(outDef)) {
+      throw new TypeError("vjp: cotangent structure does not match the output structure");
+    }
+    ctLeaves.forEach((c, i) => {
+      const o = outTensors[i];
+      if (!isTensor(c) || c.shape.join() !== o.shape.join()) {
+        throw new TypeError(
+          `vjp: cotangent ${i} must be a Tensor of shape [${o.shape}], got ${isTensor(c) ? `[${c.shape}]` : typeof c}`,
+        );
+      }
+    });
+    const grads = backpropagate(tape, outTensors, ctLeaves as Tensor[]);
+    return defs.map(([, def], i) =>
+      unflatten(
+        def,
+        aliased[i].map((l) => (isTensor(l) ? grads.get(l.id) ?? zerosLike(l) : l)),
+      ) as PyTree<Tensor>
+    );
+  };
+  return [out, back];
+}
+
+/** Options of {@link grad} and {@link valueAndGrad}. */
+export interface GradOptions {
+  /** Which positional arguments to differentiate (default 0). An array gives an array of gradients. */
+  argnums?: number | readonly number[];
+  /** `f` returns `[value, aux]`; aux is passed through undifferentiated. */
+  hasAux?: boolean;
+}
+
+function checkScalar(op: string, v: unknown): Tensor {
+  if (!isTensor(v) || v.size !== 1 || !isFloat(v.dtype)) {
+    const desc = isTensor(v) ? `shape [${v.shape}] ${v.dtype}` : typeof v;
+    throw new TypeError(`${op}: the function must return a float scalar tensor, got ${desc}`);
+  }
+  return v;
+}
+
+/**
+ * `valueAndGrad(f)(...args)` returns `[value, grads]` (with `hasAux`,
+ * `[[value, aux], grads]`); `grads` has the structure of the differentiated
+ * argument(s).
+ *
+ * @example
+ * ```ts
+ * const [loss, g] = valueAndGrad((p, x) => np.sum(np.square(np.mul(p.w, x))))(params, x);
+ * ```
+ */
+export function valueAndGrad(
+  // deno-lint-ignore no-explicit-any
+  f: (...args: any[]) => any,
+  options: GradOptions = {},
+  // deno-lint-ignore no-explicit-any
+): (...args: any[]) => [any, any] {
+  const { argnums = 0, hasAux = false } = options;
+  const nums = typeof argnums === "number" ? [argnums] : argnums;
+  // deno-lint-ignore no-explicit-any
+  return (...args: any[]) => {
+    for (const n of nums) {
+      if (!Number.isInteger(n) || n < 0 || n >= args.length) {
+        throw new RangeError(`grad: argnums ${n} is out of range for ${args.length} arguments`);
+      }
+    }
+    let aux: unknown;
+    let value: Tensor | undefined;
+    const [, back] = vjp((...diffArgs: PyTree[]) => {
+      const full = args.slice();
+      nums.forEach((n, i) => (full[n] = diffArgs[i]));
+      const r = f(...full);
+      if (hasAux) {
+        if (!Array.isArray(r) || r.length !== 2) {
+          throw new TypeError("grad: with hasAux the function must return [value, aux]");
+        }
+        aux = r[1];
+        value = checkScalar("grad", r[0]);
+      } else {
+        value = checkScalar("grad", r);
+      }
+      return value;
+    }, ...nums.map((n) => args[n]));
+    const grads = back(onesLike(value!));
+    const g = typeof argnums === "number" ? grads[0] : grads;
+    return [hasAux ? [value, aux] : value, g];
+  };
+}
+
+/**
+ * `grad(f)(...args)` returns the gradient of the scalar `f` with respect to
+ * the first argument (or `argnums`); with `hasAux`, `[grads, aux]`.
+ *
+ * @example
+ * ```ts
+ * const df = grad((x) => np.sum(np.square(x)));
+ * df(np.array([1, 2])); // [2, 4]
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export function grad(f: (...args: any[]) => any, options: GradOptions = {}): (...args: any[]) => any {
+  const vg = valueAndGrad(f, options);
+  // deno-lint-ignore no-explicit-any
+  return (...args: any[]) => {
+    const [v, g] = vg(...args);
+    return options.hasAux ? [g, v[1]] : g;
+  };
+}
+
+/**
+ * Identity whose gradient is zero: the value is treated as a constant.
+ *
+ * @example
+ * ```ts
+ * const target = stopGradient(np.mul(x, 2));
+ * ```
+ */
+export function stopGradient<T extends PyTree>(x: T): T {
+  const [ls, def] = flatten(x);
+  return unflatten(def, ls.map((l) => (isTensor(l) ? new Tensor(l.handle, l.shape, l.dtype, l.backend) : l))) as T;
+}
+
+/**
+ * Defines a function by its forward pass and a hand-written backward pass.
+ * `fwd(...args)` returns `[output, residuals]`; `bwd(residuals, outputCotangent)`
+ * returns one cotangent per argument (a pytree like the argument, or `null`
+ * for zero). Tensors that `fwd` closes over get no gradient.
+ *
+ * @example
+ * ```ts
+ * const spike = customVjp(
+ *   (u: Tensor) => [np.astype(np.greater(u, 0), u.dtype), u],
+ *   (u: Tensor, g: Tensor) => [np.div(g, np.square(np.add(1, np.mul(25, np.abs(u)))))],
+ * );
+ * ```
+ */
+export function customVjp<A extends PyTree[], O extends PyTree<Tensor>, R>(
+  fwd: (...args: A) => [O, R],
+  bwd: (residuals: R, cotangent: O) => (PyTree<Tensor> | null)[],
+): (...args: A) => O {
+  return (...args: A) => {
+    const [out, res] = noGrad(() => fwd(...args));
+    const outDef = flatten(out)[1];
+    const outputs = asTensorLeaves("customVjp", "the output", out as PyTree).map((t) =>
+      new Tensor(t.handle, t.shape, t.dtype, t.backend)
+    );
+    const argDefs = args.map((a) => flatten(a as PyTree));
+    const inputs: Tensor[] = [];
+    const slots: number[][] = argDefs.map(([ls]) =>
+      ls.flatMap((l) => {
+        if (!isTensor(l)) return [];
+        inputs.push(l);
+        return [inputs.length - 1];
+      })
+    );
+    record(inputs, outputs, (cts) => {
+      const ct = unflatten(outDef, cts.map((c, i) => c ?? zerosLike(outputs[i]))) as O;
+      const argCts = bwd(res, ct);
+      if (!Array.isArray(argCts) || argCts.length !== args.length) {
+        throw new TypeError(`customVjp: bwd must return ${args.length} cotangents (one per argument)`);
+      }
+      const flat: (Tensor | null)[] = inputs.map(() => null);
+      argCts.forEach((c, k) => {
+        if (c === null || c === undefined) return;
+        const ls = flatten(c)[0];
+        if (ls.length !== slots[k].length) {
+          throw new TypeError(`customVjp: cotangent ${k} has ${ls.length} leaves, argument has ${slots[k].length}`);
+        }
+        ls.forEach((l, j) => {
+          const target = inputs[slots[k][j]];
+          if (!isTensor(l) || l.shape.join() !== target.shape.join()) {
+            throw new TypeError(`customVjp: cotangent ${k} leaf ${j} must have shape [${target.shape}]`);
+          }
+          flat[slots[k][j]] = isFloat(target.dtype) ? astype(l, target.dtype) : null;
+        });
+      });
+      return flat;
+    });
+    return unflatten(outDef, outputs) as O;
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * spyx-ts: spiking neural networks with surrogate gradients, in TypeScript.
+ *
+ * @example
+ * ```ts
+ * import { grad, np } from "./mod.ts";
+ * const df = grad((x) => np.sum(np.tanh(x)));
+ * df(np.array([0, 1]));
+ * ```
+ *
+ * @module
+ */
+export * from "./autodiff/mod.ts";
