@@ -11,3 +11,4 @@
  * @module
  */
 export * from "./autodiff/mod.ts";
+export * as nn from "./nn/mod.ts";

@@ -1,0 +1,383 @@
+/**
+ * Haiku's programming model: modules read parameters and state by name
+ * inside a function, and `transform` turns that impure function into a pure
+ * pair `init` / `apply`.
+ *
+ * While a transformed function runs, a frame holds the parameters (created
+ * in `init`, read in `apply`), the state, a random-key sequence and the
+ * counters that give each module a unique name (`linear`, `linear_1`, ...).
+ * Module methods `call` and `initialState` run inside their module's scope,
+ * so `getParameter` files each parameter under the module's name:
+ * params are `{moduleName: {paramName: Tensor}}`, nested modules are keyed
+ * `outer/~/inner`, and parameters created outside any module live under
+ * `"~"`.
+ *
+ * @module
+ */
+import type { DType } from "../autodiff/dtype.ts";
+import { random } from "../autodiff/mod.ts";
+import type { Tensor } from "../autodiff/tensor.ts";
+import { isTensor } from "../autodiff/tensor.ts";
+
+/** Parameters or state: `{moduleName: {name: Tensor}}`. */
+export type Params = Record<string, Record<string, Tensor>>;
+
+/** A random key (a uint32 tensor of shape [2]). */
+export type PRNGKey = Tensor;
+
+/** An initializer: builds a tensor of `shape` and `dtype` (it may call {@link nextRngKey}). */
+export type Initializer = (shape: readonly number[], dtype: DType) => Tensor;
+
+class Frame {
+  readonly params: Params;
+  readonly state: Params;
+  readonly initializing: boolean;
+  readonly scopes: string[] = [];
+  readonly counters = new Map<string, Map<string, number>>();
+  #key: PRNGKey | null;
+
+  constructor(params: Params, state: Params, key: PRNGKey | null, initializing: boolean) {
+    this.params = params;
+    this.state = state;
+    this.initializing = initializing;
+    this.#key = key;
+  }
+
+  nextKey(): PRNGKey {
+    if (this.#key === null) {
+      throw new Error(
+        "nextRngKey: no random key: pass a key to apply (not null), or do not call nextRngKey / dropout in apply",
+      );
+    }
+    const [next, sub] = random.split(this.#key);
+    this.#key = next;
+    return sub;
+  }
+
+  /** The module whose method is running, or "~" outside any module. */
+  get scope(): string {
+    return this.scopes[this.scopes.length - 1] ?? "~";
+  }
+
+  uniqueName(base: string): string {
+    const parent = this.scopes[this.scopes.length - 1] ?? "";
+    let used = this.counters.get(parent);
+    if (!used) this.counters.set(parent, used = new Map());
+    const n = used.get(base) ?? 0;
+    used.set(base, n + 1);
+    const local = n === 0 ? base : `${base}_${n}`;
+    return parent ? `${parent}/~/${local}` : local;
+  }
+}
+
+const frames: Frame[] = [];
+/** The objects made by transformWithState (so withoutApplyRng knows which apply to wrap). */
+const stateful = new WeakSet<object>();
+
+function currentFrame(op: string): Frame {
+  const f = frames[frames.length - 1];
+  if (!f) {
+    throw new Error(
+      `${op}: must be called inside a function transformed with nn.transform or nn.transformWithState`,
+    );
+  }
+  return f;
+}
+
+function runInFrame<R>(frame: Frame, fn: () => R): R {
+  frames.push(frame);
+  try {
+    return fn();
+  } finally {
+    frames.pop();
+  }
+}
+
+function checkKey(op: string, key: unknown, allowNull: boolean): PRNGKey | null {
+  if (key === null || key === undefined) {
+    if (allowNull) return null;
+    throw new TypeError(`${op}: a random key is required`);
+  }
+  if (!isTensor(key) || key.dtype !== "uint32" || key.shape.join() !== "2") {
+    throw new TypeError(
+      `${op}: expected a random key (uint32 tensor of shape [2]) as the first argument, got ${
+        isTensor(key) ? `[${key.shape}] ${key.dtype}` : typeof key
+      }`,
+    );
+  }
+  return key;
+}
+
+function copyParams(p: Params): Params {
+  const out: Params = {};
+  for (const [m, inner] of Object.entries(p)) out[m] = { ...inner };
+  return out;
+}
+
+/** Options of {@link getParameter} and {@link getState}. */
+export interface ParameterOptions {
+  /** Element type (default float32). */
+  dtype?: DType;
+  /** Initializer used by `init` (required when the value does not exist yet). */
+  init?: Initializer;
+}
+
+function lookup(
+  op: string,
+  store: Params,
+  frame: Frame,
+  name: string,
+  shape: readonly number[],
+  options: ParameterOptions,
+  what: string,
+): Tensor {
+  const scope = frame.scope;
+  const existing = store[scope]?.[name];
+  if (existing) {
+    if (existing.shape.join() !== shape.join()) {
+      throw new RangeError(
+        `${op}: ${what} ${scope}/${name} has shape [${existing.shape}] but [${shape}] was requested`,
+      );
+    }
+    return existing;
+  }
+  if (!frame.initializing && what === "parameter") {
+    const known = Object.entries(store).flatMap(([m, ps]) => Object.keys(ps).map((p) => `${m}/${p}`));
+    throw new Error(`${op}: parameter ${scope}/${name} not found in params (have: ${known.join(", ") || "none"})`);
+  }
+  if (!options.init) throw new TypeError(`${op}: ${what} ${scope}/${name} does not exist and no init was given`);
+  const value = options.init(shape, options.dtype ?? "float32");
+  if (value.shape.join() !== shape.join()) {
+    throw new RangeError(`${op}: the init of ${scope}/${name} returned shape [${value.shape}], expected [${shape}]`);
+  }
+  (store[scope] ??= {})[name] = value;
+  return value;
+}
+
+/**
+ * Reads (in `apply`) or creates (in `init`) a parameter of the current
+ * module.
+ *
+ * @example
+ * ```ts
+ * const w = nn.getParameter("w", [inSize, outSize], { init: nn.initializers.truncatedNormal(0.1) });
+ * ```
+ */
+export function getParameter(name: string, shape: readonly number[], options: ParameterOptions = {}): Tensor {
+  const frame = currentFrame("getParameter");
+  return lookup("getParameter", frame.params, frame, name, shape, options, "parameter");
+}
+
+/**
+ * Reads a state value of the current module (created with `init` the first
+ * time, in `init` or `apply`). Only under {@link transformWithState}.
+ *
+ * @example
+ * ```ts
+ * const count = nn.getState("count", [], { init: nn.initializers.constant(0) });
+ * ```
+ */
+export function getState(name: string, shape: readonly number[], options: ParameterOptions = {}): Tensor {
+  const frame = currentFrame("getState");
+  return lookup("getState", frame.state, frame, name, shape, options, "state");
+}
+
+/**
+ * Writes a state value of the current module.
+ *
+ * @example
+ * ```ts
+ * nn.setState("count", np.add(count, 1));
+ * ```
+ */
+export function setState(name: string, value: Tensor): void {
+  const frame = currentFrame("setState");
+  (frame.state[frame.scope] ??= {})[name] = value;
+}
+
+/**
+ * A fresh random key from the key passed to `init` / `apply`.
+ *
+ * @example
+ * ```ts
+ * const mask = random.bernoulli(nn.nextRngKey(), 0.9, x.shape);
+ * ```
+ */
+export function nextRngKey(): PRNGKey {
+  return currentFrame("nextRngKey").nextKey();
+}
+
+/**
+ * True while the `init` of a transformed function runs.
+ *
+ * @example
+ * ```ts
+ * if (nn.isInitializing()) console.log("creating parameters");
+ * ```
+ */
+export function isInitializing(): boolean {
+  return currentFrame("isInitializing").initializing;
+}
+
+/** Options accepted by every module constructor. */
+export interface ModuleOptions {
+  /** Explicit module name (made unique within its scope all the same). */
+  name?: string;
+}
+
+/**
+ * Base class of modules. A subclass passes its default name (Haiku uses the
+ * snake-cased class name, spyx's neurons their class name) and implements
+ * `call`; `call` and `initialState` run in the module's scope.
+ *
+ * @example
+ * ```ts
+ * class Scale extends nn.Module {
+ *   constructor(options: nn.ModuleOptions = {}) { super(options, "scale"); }
+ *   call(x: Tensor): Tensor { return np.mul(x, nn.getParameter("s", [], { init: nn.initializers.constant(2) })); }
+ * }
+ * ```
+ */
+export abstract class Module {
+  /** Unique, fully qualified name (the params key). */
+  readonly name: string;
+
+  constructor(options: ModuleOptions, defaultName: string) {
+    const base = options.name ?? defaultName;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(base)) {
+      throw new TypeError(`Module: invalid module name ${JSON.stringify(base)}`);
+    }
+    this.name = currentFrame(`${defaultName} (module construction)`).uniqueName(base);
+    for (const method of ["call", "initialState"] as const) {
+      // deno-lint-ignore no-explicit-any
+      const self = this as any;
+      const raw = self[method];
+      if (typeof raw === "function") {
+        // deno-lint-ignore no-explicit-any
+        self[method] = (...args: any[]) => this.inScope(() => raw.apply(this, args));
+      }
+    }
+  }
+
+  /** Runs `fn` with this module as the current scope. */
+  protected inScope<R>(fn: () => R): R {
+    const frame = currentFrame(this.name);
+    frame.scopes.push(this.name);
+    try {
+      return fn();
+    } finally {
+      frame.scopes.pop();
+    }
+  }
+
+  /** Applies the module. */
+  // deno-lint-ignore no-explicit-any
+  abstract call(...args: any[]): any;
+}
+
+/** What {@link transform} returns. */
+export interface Transformed<A extends unknown[], O> {
+  /** Runs the function once, creating and returning its parameters. */
+  init(key: PRNGKey, ...args: A): Params;
+  /** Runs the function with the given parameters. */
+  apply(params: Params, key: PRNGKey | null, ...args: A): O;
+}
+
+/** What {@link transformWithState} returns. */
+export interface TransformedWithState<A extends unknown[], O> {
+  init(key: PRNGKey, ...args: A): { params: Params; state: Params };
+  apply(params: Params, state: Params, key: PRNGKey | null, ...args: A): [O, Params];
+}
+
+/**
+ * Turns a function that uses modules into a pure `{init, apply}` pair.
+ *
+ * @example
+ * ```ts
+ * const net = nn.transform((x: Tensor) => new nn.Linear(10).call(x));
+ * const params = net.init(random.key(0), x);
+ * const y = net.apply(params, null, x);
+ * ```
+ */
+export function transform<A extends unknown[], O>(fn: (...args: A) => O): Transformed<A, O> {
+  const t = transformWithState(fn);
+  return {
+    init: (key, ...args) => {
+      const { params, state } = t.init(key, ...args);
+      if (Object.keys(state).length > 0) {
+        throw new Error(
+          `transform: the function uses state (${Object.keys(state).join(", ")}); use nn.transformWithState`,
+        );
+      }
+      return params;
+    },
+    apply: (params, key, ...args) => {
+      const [out, state] = t.apply(params, {}, key, ...args);
+      if (Object.keys(state).length > 0) {
+        throw new Error("transform: the function uses state; use nn.transformWithState");
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * Like {@link transform} for functions that also read and write state.
+ *
+ * @example
+ * ```ts
+ * const net = nn.transformWithState((x: Tensor) => new nn.ActivityRegularization().call(x));
+ * const { params, state } = net.init(random.key(0), x);
+ * const [y, newState] = net.apply(params, state, null, x);
+ * ```
+ */
+export function transformWithState<A extends unknown[], O>(fn: (...args: A) => O): TransformedWithState<A, O> {
+  const transformed: TransformedWithState<A, O> = {
+    init: (key, ...args) => {
+      const frame = new Frame({}, {}, checkKey("init", key, false), true);
+      runInFrame(frame, () => fn(...args));
+      return { params: frame.params, state: frame.state };
+    },
+    apply: (params, state, key, ...args) => {
+      if (params === null || typeof params !== "object") {
+        throw new TypeError(`apply: params must be an object of modules, got ${params}`);
+      }
+      const frame = new Frame(params, copyParams(state ?? {}), checkKey("apply", key, true), false);
+      const out = runInFrame(frame, () => fn(...args));
+      return [out, frame.state];
+    },
+  };
+  stateful.add(transformed);
+  return transformed;
+}
+
+/**
+ * Drops the key argument of `apply` (for functions that draw no random
+ * numbers when applied).
+ *
+ * @example
+ * ```ts
+ * const net = nn.withoutApplyRng(nn.transform(forward));
+ * net.apply(params, x);
+ * ```
+ */
+export function withoutApplyRng<A extends unknown[], O>(
+  t: Transformed<A, O>,
+): { init: Transformed<A, O>["init"]; apply: (params: Params, ...args: A) => O };
+export function withoutApplyRng<A extends unknown[], O>(
+  t: TransformedWithState<A, O>,
+): { init: TransformedWithState<A, O>["init"]; apply: (params: Params, state: Params, ...args: A) => [O, Params] };
+export function withoutApplyRng<A extends unknown[], O>(
+  t: Transformed<A, O> | TransformedWithState<A, O>,
+  // deno-lint-ignore no-explicit-any
+): any {
+  if (stateful.has(t)) {
+    const s = t as TransformedWithState<A, O>;
+    return {
+      init: s.init,
+      apply: (params: Params, state: Params, ...args: A) => s.apply(params, state, null, ...args),
+    };
+  }
+  const p = t as Transformed<A, O>;
+  return { init: p.init, apply: (params: Params, ...args: A) => p.apply(params, null, ...args) };
+}

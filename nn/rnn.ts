@@ -1,0 +1,174 @@
+/**
+ * Recurrent cores and unrolling, as in `haiku._src.recurrent`: an
+ * {@link RNNCore} maps `(x, state)` to `(output, newState)`; {@link DeepRNN}
+ * chains cores with stateless layers; {@link dynamicUnroll} runs a core over
+ * a sequence with `scan` (memory: one saved state per step).
+ *
+ * @module
+ */
+import { np, type PyTree, scan, type Tensor } from "../autodiff/mod.ts";
+import { Module, type ModuleOptions } from "./module.ts";
+
+/** A recurrent state: any pytree of tensors. */
+export type RNNState = PyTree<Tensor>;
+
+/**
+ * A module with recurrent state.
+ *
+ * @example
+ * ```ts
+ * class Accumulate extends nn.RNNCore {
+ *   constructor() { super({}, "accumulate"); }
+ *   initialState(b: number) { return np.zeros([b, 3]); }
+ *   call(x: Tensor, s: Tensor): [Tensor, Tensor] { const v = np.add(s, x); return [v, v]; }
+ * }
+ * ```
+ */
+export abstract class RNNCore extends Module {
+  /** The state at the start of a sequence for `batchSize` samples. */
+  abstract initialState(batchSize: number): RNNState;
+  /** One step: `[output, newState]`. */
+  abstract call(x: Tensor, state: RNNState): [Tensor, RNNState];
+}
+
+/** A layer of a {@link DeepRNN}: a core, a stateless module, or a plain function. */
+export type DeepRNNLayer = RNNCore | Module | ((x: Tensor) => Tensor);
+
+/**
+ * True for recurrent cores.
+ *
+ * @example
+ * ```ts
+ * isRNNCore(new nn.LIF([8])); // true
+ * ```
+ */
+export function isRNNCore(layer: unknown): layer is RNNCore {
+  return layer instanceof RNNCore;
+}
+
+function applyStateless(layer: DeepRNNLayer, x: Tensor): Tensor {
+  return layer instanceof Module ? layer.call(x) : (layer as (x: Tensor) => Tensor)(x);
+}
+
+/**
+ * Chains layers; the state is the array of the cores' states (stateless
+ * layers have none), as `hk.DeepRNN`.
+ *
+ * @example
+ * ```ts
+ * const core = new nn.DeepRNN([new nn.Linear(64), new nn.LIF([64]), new nn.Linear(10), new nn.LI([10])]);
+ * ```
+ */
+export class DeepRNN extends RNNCore {
+  /** The layers, in order. */
+  readonly layers: readonly DeepRNNLayer[];
+
+  constructor(layers: readonly DeepRNNLayer[], options: ModuleOptions = {}) {
+    super(options, "deep_rnn");
+    if (!Array.isArray(layers) || layers.length === 0) {
+      throw new TypeError("DeepRNN: layers must be a non-empty array");
+    }
+    this.layers = layers.slice();
+  }
+
+  initialState(batchSize: number): RNNState[] {
+    return this.layers.filter(isRNNCore).map((core) => core.initialState(batchSize));
+  }
+
+  call(x: Tensor, state: RNNState): [Tensor, RNNState[]] {
+    const states = state as RNNState[];
+    const cores = this.layers.filter(isRNNCore).length;
+    if (!Array.isArray(states) || states.length !== cores) {
+      throw new TypeError(`DeepRNN: state must be an array of ${cores} core states, got ${describe(state)}`);
+    }
+    const next: RNNState[] = [];
+    let h = x;
+    for (const layer of this.layers) {
+      if (isRNNCore(layer)) {
+        const [out, s] = layer.call(h, states[next.length]);
+        next.push(s);
+        h = out;
+      } else {
+        h = applyStateless(layer, h);
+      }
+    }
+    return [h, next];
+  }
+}
+
+function describe(x: unknown): string {
+  return Array.isArray(x) ? `an array of ${x.length}` : typeof x;
+}
+
+/** Options of {@link dynamicUnroll} and {@link staticUnroll}. */
+export interface UnrollOptions {
+  /** Inputs are `[T, B, ...]` (default) rather than `[B, T, ...]`. */
+  timeMajor?: boolean;
+  /** Run from the last step to the first (outputs stay aligned with inputs). */
+  reverse?: boolean;
+}
+
+function toTimeMajor(op: string, inputs: Tensor, timeMajor: boolean): Tensor {
+  if (inputs.ndim < 2) throw new RangeError(`${op}: inputs need time and batch axes, got shape [${inputs.shape}]`);
+  return timeMajor ? inputs : np.swapaxes(inputs, 0, 1);
+}
+
+/**
+ * Unrolls `core` over the time axis of `inputs` with `scan`.
+ * Returns `[outputs, finalState]`, outputs in the layout of the inputs.
+ *
+ * @example
+ * ```ts
+ * const [traces, final] = nn.dynamicUnroll(core, x, core.initialState(batch), { timeMajor: false });
+ * ```
+ */
+export function dynamicUnroll(
+  core: RNNCore,
+  inputs: Tensor,
+  initialState: RNNState,
+  options: UnrollOptions = {},
+): [Tensor, RNNState] {
+  const { timeMajor = true, reverse = false } = options;
+  const xs = toTimeMajor("dynamicUnroll", inputs, timeMajor);
+  const [finalState, ys] = scan(
+    (state: RNNState, x: Tensor) => {
+      const [y, s] = core.call(x, state);
+      return [s, y];
+    },
+    initialState,
+    xs,
+    { reverse },
+  );
+  return [timeMajor ? ys : np.swapaxes(ys, 0, 1), finalState];
+}
+
+/**
+ * Unrolls `core` with a plain loop (every step on the tape; simplest to
+ * debug, more memory than {@link dynamicUnroll}).
+ *
+ * @example
+ * ```ts
+ * const [outs, final] = nn.staticUnroll(core, x, core.initialState(batch));
+ * ```
+ */
+export function staticUnroll(
+  core: RNNCore,
+  inputs: Tensor,
+  initialState: RNNState,
+  options: UnrollOptions = {},
+): [Tensor, RNNState] {
+  const { timeMajor = true, reverse = false } = options;
+  const xs = toTimeMajor("staticUnroll", inputs, timeMajor);
+  const T = xs.shape[0];
+  const steps = np.split(xs, T, 0).map((x) => np.squeeze(x, 0));
+  const outs: Tensor[] = new Array(T);
+  let state = initialState;
+  for (let i = 0; i < T; i++) {
+    const t = reverse ? T - 1 - i : i;
+    const [y, s] = core.call(steps[t], state);
+    outs[t] = y;
+    state = s;
+  }
+  const ys = np.stack(outs, 0);
+  return [timeMajor ? ys : np.swapaxes(ys, 0, 1), state];
+}
