@@ -2,30 +2,19 @@
  * CPU kernels of the element-wise primitives: unary maps, broadcast binary
  * maps, `where` and dtype casts.
  *
+ * Each op has its own loop function instead of one loop calling a per-op
+ * closure per element: a shared call site would see every op and stay
+ * megamorphic, which costs several times the arithmetic itself. Broadcasts
+ * are reduced to runs along the innermost (coalesced) axis, so the common
+ * cases (`[B, n] op [n]`, `[B, n] op [B, 1]`) are one tight loop per row.
+ *
  * @module
  */
 import type { BinaryOp, UnaryOp } from "../backend.ts";
 import { allocate, type DType, type TypedArray } from "../dtype.ts";
 import { type Shape, sizeOf, stridesOf } from "../shape.ts";
 
-const UNARY: Record<UnaryOp, (x: number) => number> = {
-  neg: (x) => -x,
-  exp: Math.exp,
-  log: Math.log,
-  log1p: Math.log1p,
-  expm1: Math.expm1,
-  sqrt: Math.sqrt,
-  tanh: Math.tanh,
-  sigmoid: (x) => x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)),
-  abs: Math.abs,
-  sign: (x) => x > 0 ? 1 : x < 0 ? -1 : x,
-  floor: Math.floor,
-  ceil: Math.ceil,
-  round: roundHalfEven,
-  sin: Math.sin,
-  cos: Math.cos,
-  logicalNot: (x) => x === 0 ? 1 : 0,
-};
+type UnaryLoop = (x: TypedArray, out: TypedArray) => void;
 
 /** numpy rounds halves to even. */
 function roundHalfEven(x: number): number {
@@ -33,26 +22,145 @@ function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  pow: Math.pow,
-  maximum: (a, b) => (a !== a || b !== b) ? NaN : a > b ? a : b,
-  minimum: (a, b) => (a !== a || b !== b) ? NaN : a < b ? a : b,
-  mod: (a, b) => {
-    const r = a % b;
-    return r !== 0 && (r < 0) !== (b < 0) ? r + b : r;
+function sigmoidOf(x: number): number {
+  // Two branches so that exp never overflows.
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+const UNARY: Record<UnaryOp, UnaryLoop> = {
+  neg: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = -x[i];
   },
-  equal: (a, b) => a === b ? 1 : 0,
-  notEqual: (a, b) => a !== b ? 1 : 0,
-  greater: (a, b) => a > b ? 1 : 0,
-  greaterEqual: (a, b) => a >= b ? 1 : 0,
-  less: (a, b) => a < b ? 1 : 0,
-  lessEqual: (a, b) => a <= b ? 1 : 0,
-  logicalAnd: (a, b) => a !== 0 && b !== 0 ? 1 : 0,
-  logicalOr: (a, b) => a !== 0 || b !== 0 ? 1 : 0,
+  exp: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]);
+  },
+  log: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.log(x[i]);
+  },
+  log1p: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.log1p(x[i]);
+  },
+  expm1: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.expm1(x[i]);
+  },
+  sqrt: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.sqrt(x[i]);
+  },
+  tanh: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.tanh(x[i]);
+  },
+  sigmoid: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = sigmoidOf(x[i]);
+  },
+  abs: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.abs(x[i]);
+  },
+  sign: (x, out) => {
+    // `v` itself for 0, -0 and NaN.
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      out[i] = v > 0 ? 1 : v < 0 ? -1 : v;
+    }
+  },
+  floor: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.floor(x[i]);
+  },
+  ceil: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.ceil(x[i]);
+  },
+  round: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = roundHalfEven(x[i]);
+  },
+  sin: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.sin(x[i]);
+  },
+  cos: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = Math.cos(x[i]);
+  },
+  logicalNot: (x, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = x[i] === 0 ? 1 : 0;
+  },
+};
+
+/**
+ * One run of a binary op: `out[o + i] = a[pa + i*sa] (op) b[pb + i*sb]` for
+ * `i < n`.
+ */
+type BinaryRun = (
+  out: TypedArray,
+  o: number,
+  a: TypedArray,
+  pa: number,
+  sa: number,
+  b: TypedArray,
+  pb: number,
+  sb: number,
+  n: number,
+) => void;
+
+const BINARY: Record<BinaryOp, BinaryRun> = {
+  add: (out, o, a, pa, sa, b, pb, sb, n) => {
+    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] + b[pb];
+  },
+  sub: (out, o, a, pa, sa, b, pb, sb, n) => {
+    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] - b[pb];
+  },
+  mul: (out, o, a, pa, sa, b, pb, sb, n) => {
+    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] * b[pb];
+  },
+  div: (out, o, a, pa, sa, b, pb, sb, n) => {
+    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] / b[pb];
+  },
+  pow: (out, o, a, pa, sa, b, pb, sb, n) => {
+    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = Math.pow(a[pa], b[pb]);
+  },
+  maximum: (out, o, a, pa, sa, b, pb, sb, n) => {
+    // NaN propagates, as in numpy.
+    for (let i = 0; i < n; i++, pa += sa, pb += sb) {
+      const x = a[pa], y = b[pb];
+      out[o + i] = x !== x || y !== y ? NaN : x > y ? x : y;
+    }
+  },
+  minimum: (out, o, a, pa, sa, b, pb, sb, n) => {
+    for (let i = 0; i < n; i++, pa += sa, pb += sb) {
+      const x = a[pa], y = b[pb];
+      out[o + i] = x !== x || y !== y ? NaN : x < y ? x : y;
+    }
+  },
+  mod: (out, o, a, pa, sa, b, pb, sb, n) => {
+    // The result takes the sign of the divisor (numpy), not of the dividend (JS `%`).
+    for (let i = 0; i < n; i++, pa += sa, pb += sb) {
+      const y = b[pb];
+      const r = a[pa] % y;
+      out[o + i] = r !== 0 && (r < 0) !== (y < 0) ? r + y : r;
+    }
+  },
+  equal: (out, o, a, pa, sa, b, pb, sb, n) => {
+    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] === b[pb] ? 1 : 0;
+  },
+  notEqual: (out, o, a, pa, sa, b, pb, sb, n) => {
+    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] !== b[pb] ? 1 : 0;
+  },
+  greater: (out, o, a, pa, sa, b, pb, sb, n) => {
+    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] > b[pb] ? 1 : 0;
+  },
+  greaterEqual: (out, o, a, pa, sa, b, pb, sb, n) => {
+    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] >= b[pb] ? 1 : 0;
+  },
+  less: (out, o, a, pa, sa, b, pb, sb, n) => {
+    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] < b[pb] ? 1 : 0;
+  },
+  lessEqual: (out, o, a, pa, sa, b, pb, sb, n) => {
+    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] <= b[pb] ? 1 : 0;
+  },
+  logicalAnd: (out, o, a, pa, sa, b, pb, sb, n) => {
+    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] !== 0 && b[pb] !== 0 ? 1 : 0;
+  },
+  logicalOr: (out, o, a, pa, sa, b, pb, sb, n) => {
+    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] !== 0 || b[pb] !== 0 ? 1 : 0;
+  },
 };
 
 const COMPARISONS = new Set<BinaryOp>([
@@ -66,29 +174,43 @@ const COMPARISONS = new Set<BinaryOp>([
   "logicalOr",
 ]);
 
-/** True for ops whose result is bool. */
+/**
+ * True for ops whose result is bool.
+ *
+ * @example
+ * ```ts
+ * import { isComparison } from "./elementwise.ts";
+ * isComparison("less"); // true
+ * ```
+ */
 export function isComparison(op: BinaryOp): boolean {
   return COMPARISONS.has(op);
 }
 
-/** Applies a unary function element-wise. */
+/**
+ * Applies a unary function element-wise.
+ *
+ * @example
+ * ```ts
+ * import { unaryKernel } from "./elementwise.ts";
+ * unaryKernel("neg", new Float32Array([1, -2]), "float32"); // Float32Array [-1, 2]
+ * ```
+ */
 export function unaryKernel(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
-  const outDtype = op === "logicalNot" ? "bool" : dtype;
-  const out = allocate(outDtype, x.length);
-  const f = UNARY[op];
-  if (op === "neg") {
-    for (let i = 0; i < x.length; i++) out[i] = -x[i];
-  } else if (op === "exp") {
-    for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]);
-  } else {
-    for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
-  }
+  const out = allocate(op === "logicalNot" ? "bool" : dtype, x.length);
+  UNARY[op](x, out);
   return out;
 }
 
 /**
  * Strides of `shape` seen through a broadcast to `outShape`: broadcast axes
  * get stride 0.
+ *
+ * @example
+ * ```ts
+ * import { broadcastStrides } from "./elementwise.ts";
+ * broadcastStrides([3, 1], [2, 3, 4]); // [0, 1, 0]
+ * ```
  */
 export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   const s = stridesOf(shape);
@@ -100,9 +222,44 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
 }
 
 /**
- * Calls `body(outStart, aStart, bStart, n, aStep, bStep)` for every run of
- * the innermost axis of `outShape`, with the offsets of three broadcast
- * operands. Shared by the binary and `where` kernels.
+ * Drops length-1 axes and merges neighbouring axes that every operand walks
+ * contiguously, so that runs along the last axis are as long as possible.
+ * The output is taken to be dense (row-major over `outShape`).
+ *
+ * @example
+ * ```ts
+ * import { coalesce } from "./elementwise.ts";
+ * coalesce([2, 3, 4], [[12, 4, 1], [0, 0, 1]]); // { shape: [6, 4], strides: [[4, 1], [0, 1]] }
+ * ```
+ */
+export function coalesce(outShape: Shape, strides: readonly number[][]): { shape: number[]; strides: number[][] } {
+  const shape: number[] = [];
+  const out: number[][] = strides.map(() => []);
+  for (let d = 0; d < outShape.length; d++) {
+    if (outShape[d] === 1) continue;
+    const last = shape.length - 1;
+    const mergeable = last >= 0 && strides.every((s, k) => out[k][last] === s[d] * outShape[d]);
+    if (mergeable) {
+      shape[last] *= outShape[d];
+      strides.forEach((s, k) => (out[k][last] = s[d]));
+    } else {
+      shape.push(outShape[d]);
+      strides.forEach((s, k) => out[k].push(s[d]));
+    }
+  }
+  return { shape, strides: out };
+}
+
+/**
+ * Calls `body(outStart, starts, n)` for every run of the innermost axis of
+ * `outShape`, with the offsets of any number of broadcast operands (their
+ * per-axis `strides`). Shared by the element-wise and layout kernels.
+ *
+ * @example
+ * ```ts
+ * import { forEachInnerRun } from "./elementwise.ts";
+ * forEachInnerRun([2, 3], [[3, 1]], (o, [p], n) => console.log(o, p, n)); // 0 0 3, then 3 3 3
+ * ```
  */
 export function forEachInnerRun(
   outShape: Shape,
@@ -131,7 +288,16 @@ export function forEachInnerRun(
   }
 }
 
-/** Broadcast binary map; `a` and `b` share `dtype`. */
+/**
+ * Broadcast binary map; `a` and `b` share `dtype`, comparisons give bool.
+ *
+ * @example
+ * ```ts
+ * import { binaryKernel } from "./elementwise.ts";
+ * const a = new Float32Array([1, 2, 3, 4]), b = new Float32Array([10, 20]);
+ * binaryKernel("add", a, [2, 2], b, [2], [2, 2], "float32"); // [11, 22, 13, 24]
+ * ```
+ */
 export function binaryKernel(
   op: BinaryOp,
   a: TypedArray,
@@ -141,48 +307,35 @@ export function binaryKernel(
   outShape: Shape,
   dtype: DType,
 ): TypedArray {
-  const outDtype = isComparison(op) ? "bool" : dtype;
   const n = sizeOf(outShape);
-  const out = allocate(outDtype, n);
-  const f = BINARY[op];
-  if (a.length === n && b.length === n) {
-    switch (op) {
-      case "add":
-        for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
-        return out;
-      case "sub":
-        for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
-        return out;
-      case "mul":
-        for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
-        return out;
-      default:
-        for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
-        return out;
-    }
-  }
-  if (b.length === 1) {
-    const bv = b[0];
-    if (op === "mul") { for (let i = 0; i < n; i++) out[i] = a[i] * bv; }
-    else if (op === "add") { for (let i = 0; i < n; i++) out[i] = a[i] + bv; }
-    else for (let i = 0; i < n; i++) out[i] = f(a[i], bv);
+  const out = allocate(isComparison(op) ? "bool" : dtype, n);
+  const run = BINARY[op];
+  // Fast paths: equal sizes mean equal layouts; a one-element operand is a scalar.
+  if (a.length === n && (b.length === n || b.length === 1)) {
+    run(out, 0, a, 0, 1, b, 0, b.length === n ? 1 : 0, n);
     return out;
   }
-  if (a.length === 1) {
-    const av = a[0];
-    for (let i = 0; i < n; i++) out[i] = f(av, b[i]);
+  if (a.length === 1 && b.length === n) {
+    run(out, 0, a, 0, 0, b, 0, 1, n);
     return out;
   }
-  const sa = broadcastStrides(aShape, outShape);
-  const sb = broadcastStrides(bShape, outShape);
-  const ia = sa[sa.length - 1], ib = sb[sb.length - 1];
-  forEachInnerRun(outShape, [sa, sb], (o, [pa, pb], len) => {
-    for (let i = 0; i < len; i++) out[o + i] = f(a[pa + i * ia], b[pb + i * ib]);
-  });
+  const c = coalesce(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
+  const [sa, sb] = c.strides;
+  const ia = sa[sa.length - 1] ?? 0, ib = sb[sb.length - 1] ?? 0;
+  forEachInnerRun(c.shape, c.strides, (o, [pa, pb], len) => run(out, o, a, pa, ia, b, pb, ib, len));
   return out;
 }
 
-/** Broadcast select: `cond ? a : b`. */
+/**
+ * Broadcast select: `cond ? a : b`.
+ *
+ * @example
+ * ```ts
+ * import { whereKernel } from "./elementwise.ts";
+ * const c = new Uint8Array([1, 0]);
+ * whereKernel(c, [2], new Float32Array([1, 2]), [2], new Float32Array([9]), [], [2], "float32"); // [1, 9]
+ * ```
+ */
 export function whereKernel(
   cond: TypedArray,
   cShape: Shape,
@@ -194,20 +347,30 @@ export function whereKernel(
   dtype: DType,
 ): TypedArray {
   const out = allocate(dtype, sizeOf(outShape));
-  const sc = broadcastStrides(cShape, outShape);
-  const sa = broadcastStrides(aShape, outShape);
-  const sb = broadcastStrides(bShape, outShape);
-  const last = outShape.length - 1;
+  const c = coalesce(outShape, [
+    broadcastStrides(cShape, outShape),
+    broadcastStrides(aShape, outShape),
+    broadcastStrides(bShape, outShape),
+  ]);
+  const last = c.shape.length - 1;
+  const [sc, sa, sb] = c.strides;
   const ic = sc[last] ?? 0, ia = sa[last] ?? 0, ib = sb[last] ?? 0;
-  forEachInnerRun(outShape, [sc, sa, sb], (o, [pc, pa, pb], len) => {
-    for (let i = 0; i < len; i++) {
-      out[o + i] = cond[pc + i * ic] ? a[pa + i * ia] : b[pb + i * ib];
-    }
+  forEachInnerRun(c.shape, c.strides, (o, [pc, pa, pb], len) => {
+    for (let i = 0; i < len; i++, pc += ic, pa += ia, pb += ib) out[o + i] = cond[pc] ? a[pa] : b[pb];
   });
   return out;
 }
 
-/** Converts element type; float to int truncates toward zero, like numpy. */
+/**
+ * Converts element type; float to int truncates toward zero, like numpy,
+ * and anything non-zero (NaN included) is `true`.
+ *
+ * @example
+ * ```ts
+ * import { castKernel } from "./elementwise.ts";
+ * castKernel(new Float32Array([-1.5, 2.7]), "int32"); // Int32Array [-1, 2]
+ * ```
+ */
 export function castKernel(x: TypedArray, to: DType): TypedArray {
   const out = allocate(to, x.length);
   if (to === "bool") {

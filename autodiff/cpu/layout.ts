@@ -6,7 +6,7 @@
  */
 import { allocate, type DType, type TypedArray } from "../dtype.ts";
 import { type Shape, sizeOf, stridesOf } from "../shape.ts";
-import { broadcastStrides, forEachInnerRun } from "./elementwise.ts";
+import { broadcastStrides, coalesce, forEachInnerRun } from "./elementwise.ts";
 
 /** Gathers `x` through arbitrary per-axis source strides into a new dense array. */
 function stridedCopy(
@@ -17,8 +17,9 @@ function stridedCopy(
   dtype: DType,
 ): TypedArray {
   const out = allocate(dtype, sizeOf(outShape));
-  const inner = srcStrides[srcStrides.length - 1] ?? 0;
-  forEachInnerRun(outShape, [srcStrides], (o, [p], n) => {
+  const c = coalesce(outShape, [srcStrides]);
+  const inner = c.strides[0][c.shape.length - 1] ?? 0;
+  forEachInnerRun(c.shape, c.strides, (o, [p], n) => {
     const base = p + srcOffset;
     if (inner === 1) {
       for (let i = 0; i < n; i++) out[o + i] = x[base + i];
@@ -29,7 +30,15 @@ function stridedCopy(
   return out;
 }
 
-/** Permutes axes: `out.shape[i] = shape[perm[i]]`. */
+/**
+ * Permutes axes: `out.shape[i] = shape[perm[i]]`.
+ *
+ * @example
+ * ```ts
+ * import { transposeKernel } from "./layout.ts";
+ * transposeKernel(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3], [1, 0], "float32"); // [1, 4, 2, 5, 3, 6]
+ * ```
+ */
 export function transposeKernel(x: TypedArray, shape: Shape, perm: readonly number[], dtype: DType): TypedArray {
   const s = stridesOf(shape);
   const outShape = perm.map((p) => shape[p]);
@@ -53,12 +62,28 @@ function transpose2d(x: TypedArray, rows: number, cols: number, dtype: DType): T
   return out;
 }
 
-/** Repeats `x` along broadcast axes to fill `outShape`. */
+/**
+ * Repeats `x` along broadcast axes to fill `outShape`.
+ *
+ * @example
+ * ```ts
+ * import { broadcastKernel } from "./layout.ts";
+ * broadcastKernel(new Float32Array([1, 2]), [2, 1], [2, 2], "float32"); // [1, 1, 2, 2]
+ * ```
+ */
 export function broadcastKernel(x: TypedArray, shape: Shape, outShape: Shape, dtype: DType): TypedArray {
   return stridedCopy(x, outShape, broadcastStrides(shape, outShape), 0, dtype);
 }
 
-/** Strided slice. */
+/**
+ * Strided slice: `sizes[d]` elements from `starts[d]` in steps of `steps[d]`.
+ *
+ * @example
+ * ```ts
+ * import { sliceKernel } from "./layout.ts";
+ * sliceKernel(new Float32Array([0, 1, 2, 3, 4]), [5], [1], [2], [2], "float32"); // [1, 3]
+ * ```
+ */
 export function sliceKernel(
   x: TypedArray,
   shape: Shape,
@@ -73,7 +98,15 @@ export function sliceKernel(
   return stridedCopy(x, sizes, s.map((v, d) => v * steps[d]), offset, dtype);
 }
 
-/** Constant padding. */
+/**
+ * Constant padding with non-negative `[lo, hi]` widths per axis.
+ *
+ * @example
+ * ```ts
+ * import { padKernel } from "./layout.ts";
+ * padKernel(new Float32Array([1, 2]), [2], [[1, 2]], 0, "float32"); // [0, 1, 2, 0, 0]
+ * ```
+ */
 export function padKernel(
   x: TypedArray,
   shape: Shape,
@@ -96,7 +129,16 @@ export function padKernel(
   return out;
 }
 
-/** Concatenates along `axis`. */
+/**
+ * Concatenates along `axis` (all other axes equal).
+ *
+ * @example
+ * ```ts
+ * import { concatKernel } from "./layout.ts";
+ * const a = { data: new Float32Array([1, 2]), shape: [2, 1] }, b = { data: new Float32Array([3, 4]), shape: [2, 1] };
+ * concatKernel([a, b], 1, "float32"); // [1, 3, 2, 4]
+ * ```
+ */
 export function concatKernel(
   xs: readonly { data: TypedArray; shape: Shape }[],
   axis: number,
@@ -115,7 +157,15 @@ export function concatKernel(
   return out;
 }
 
-/** `out[pre, i, post] = x[pre, idx[i], post]`. */
+/**
+ * `out[pre, i, post] = x[pre, indices[i], post]` (indices in range).
+ *
+ * @example
+ * ```ts
+ * import { gatherKernel } from "./layout.ts";
+ * gatherKernel(new Float32Array([10, 20, 30]), [3], new Int32Array([2, 0, 2]), 0, "float32"); // [30, 10, 30]
+ * ```
+ */
 export function gatherKernel(
   x: TypedArray,
   shape: Shape,
@@ -137,7 +187,15 @@ export function gatherKernel(
   return out;
 }
 
-/** Adjoint of {@link gatherKernel}: accumulates rows into zeros. */
+/**
+ * Adjoint of {@link gatherKernel}: accumulates rows into zeros.
+ *
+ * @example
+ * ```ts
+ * import { scatterAddKernel } from "./layout.ts";
+ * scatterAddKernel(new Float32Array([1, 2, 3]), new Int32Array([2, 0, 2]), 0, [3], "float32"); // [2, 0, 4]
+ * ```
+ */
 export function scatterAddKernel(
   updates: TypedArray,
   indices: TypedArray,

@@ -11,7 +11,15 @@ import { type Shape, sizeOf, stridesOf } from "../shape.ts";
 
 const INIT: Record<ReduceOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
 
-/** Reduces the sorted `axes` of `x` away. */
+/**
+ * Reduces the sorted `axes` of `x` away (max and min propagate NaN).
+ *
+ * @example
+ * ```ts
+ * import { reduceKernel } from "./reduce.ts";
+ * reduceKernel("sum", new Float32Array([1, 2, 3, 4]), [2, 2], [0], "float32"); // [4, 6]
+ * ```
+ */
 export function reduceKernel(
   op: ReduceOp,
   x: TypedArray,
@@ -23,9 +31,6 @@ export function reduceKernel(
   const outShape = shape.filter((_, i) => keep[i]);
   const outSize = sizeOf(outShape);
   const acc = new Float64Array(outSize).fill(INIT[op]);
-  if (dtype === "bool" || dtype === "int32" || dtype === "uint32") {
-    if (op === "max" || op === "min") acc.fill(op === "max" ? -Infinity : Infinity);
-  }
   const n = x.length;
   // Inner block: the trailing run of reduced axes is contiguous.
   let innerReduced = 1;
@@ -81,7 +86,15 @@ export function reduceKernel(
   return out;
 }
 
-/** Index of the first maximum (or minimum) along `axis`; NaN wins, as in numpy. */
+/**
+ * Index of the first maximum (or minimum) along `axis`; NaN wins, as in numpy.
+ *
+ * @example
+ * ```ts
+ * import { argReduceKernel } from "./reduce.ts";
+ * argReduceKernel("argmax", new Float32Array([1, 5, 5, 0]), [2, 2], 1); // Int32Array [1, 0]
+ * ```
+ */
 export function argReduceKernel(
   op: "argmax" | "argmin",
   x: TypedArray,
