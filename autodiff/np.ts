@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { np } from "../mod.ts";
+ * import { np } from "./mod.ts";
  * const y = np.sum(np.square(np.array([1, 2, 3])));
  * ```
  *
@@ -12,8 +12,11 @@
 export {
   arange,
   array,
+  type ArrayOptions,
   asTensor,
+  type DTypeOptions,
   eye,
+  type EyeOptions,
   fromTypedArray,
   full,
   linspace,
@@ -84,6 +87,7 @@ export {
   flip,
   moveaxis,
   pad,
+  type PadWidth,
   repeat,
   reshape,
   roll,

@@ -4,28 +4,29 @@
  *
  * @module
  */
-import { isFloat } from "../dtype.ts";
-import { normalizeAxis } from "../shape.ts";
+import { type DType, isFloat } from "../dtype.ts";
+import { normalizeAxes } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { arange, asTensor, type TensorLike } from "./creation.ts";
 import { astype, equal, exp, sub } from "./elementwise.ts";
 import { expandDims } from "./layout.ts";
 import { logsumexp } from "./reduce.ts";
-import type { DType } from "../dtype.ts";
 
 /**
- * `x - logsumexp(x, axis)`: log-probabilities along `axis`.
+ * `x - logsumexp(x, axis)`: log-probabilities along `axis` (one axis or
+ * several, as in `jax.nn.log_softmax`). Integer inputs give float32.
  *
  * @example
  * ```ts
- * logSoftmax(logits);
+ * import { np } from "../mod.ts";
+ * np.logSoftmax(np.array([0, 0])); // [-0.693, -0.693]
  * ```
  */
-export function logSoftmax(x: TensorLike, axis = -1): Tensor {
+export function logSoftmax(x: TensorLike, axis: number | readonly number[] = -1): Tensor {
   let t = asTensor(x);
   if (!isFloat(t.dtype)) t = astype(t, "float32");
-  normalizeAxis("logSoftmax", axis, t.ndim);
-  return sub(t, logsumexp(t, axis, true));
+  const axes = normalizeAxes("logSoftmax", axis, t.ndim);
+  return sub(t, logsumexp(t, axes, true));
 }
 
 /**
@@ -33,20 +34,25 @@ export function logSoftmax(x: TensorLike, axis = -1): Tensor {
  *
  * @example
  * ```ts
- * softmax(logits, -1);
+ * import { np } from "../mod.ts";
+ * np.softmax(np.array([[1, 1], [0, Math.log(3)]]), -1); // [[0.5, 0.5], [0.25, 0.75]]
  * ```
  */
-export function softmax(x: TensorLike, axis = -1): Tensor {
-  return exp(logSoftmax(x, axis));
+export function softmax(x: TensorLike, axis: number | readonly number[] = -1): Tensor {
+  const t = asTensor(x);
+  normalizeAxes("softmax", axis, t.ndim);
+  return exp(logSoftmax(t, axis));
 }
 
 /**
- * One-hot encoding of integer labels along a new last axis; labels outside
- * `[0, numClasses)` give an all-zero row, as in `jax.nn.one_hot`.
+ * One-hot encoding of labels along a new last axis, as `jax.nn.one_hot`:
+ * `out[..., k] = labels[...] == k`, so labels outside `[0, numClasses)` (or
+ * not integral) give an all-zero row.
  *
  * @example
  * ```ts
- * oneHot(array([0, 2], { dtype: "int32" }), 3); // [[1,0,0],[0,0,1]]
+ * import { np } from "../mod.ts";
+ * np.oneHot(np.array([0, 2], { dtype: "int32" }), 3); // [[1, 0, 0], [0, 0, 1]]
  * ```
  */
 export function oneHot(labels: TensorLike, numClasses: number, options: { dtype?: DType } = {}): Tensor {
@@ -54,7 +60,7 @@ export function oneHot(labels: TensorLike, numClasses: number, options: { dtype?
     throw new RangeError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
   }
   const l = asTensor(labels, "int32");
-  if (isFloat(l.dtype)) throw new TypeError(`oneHot: labels must be integers, got dtype ${l.dtype}`);
-  const hit = equal(expandDims(astype(l, "int32"), -1), arange(numClasses));
+  if (l.dtype === "bool") throw new TypeError(`oneHot: labels must be numbers, got a bool tensor [${l.shape}]`);
+  const hit = equal(expandDims(l, -1), arange(numClasses));
   return astype(hit, options.dtype ?? "float32");
 }

@@ -73,11 +73,7 @@ export function fromTypedArray(values: TypedArray, shape: Shape, dtype: DType = 
     throw new RangeError(`fromTypedArray: ${values.length} values do not fill shape [${shape}]`);
   }
   const backend = getBackend();
-  let data = values;
-  if (typedArrayDType(values) !== dtype) {
-    data = allocate(dtype, values.length);
-    data.set(values);
-  }
+  const data = typedArrayDType(values) === dtype ? values : castValues(values, dtype);
   return new Tensor(backend.upload(data, dtype), shape, dtype, backend);
 }
 
@@ -166,11 +162,14 @@ export function asTensor(x: TensorLike, like?: DType): Tensor {
  * full([2, 2], 7);
  * ```
  */
-export function full(shape: readonly number[], value: number | boolean, options: DTypeOptions = {}): Tensor {
-  const s = checkShape("np.full", shape);
+export function full(shape: number | readonly number[], value: number | boolean, options: DTypeOptions = {}): Tensor {
+  const s = checkShape("np.full", typeof shape === "number" ? [shape] : shape);
+  if (typeof value !== "number" && typeof value !== "boolean") {
+    throw new TypeError(`np.full: fill value must be a number or boolean, got ${JSON.stringify(value)}`);
+  }
   const dtype = checkDType("np.full", options.dtype ?? (typeof value === "boolean" ? "bool" : "float32"));
   const data = allocate(dtype, sizeOf(s));
-  const v = Number(value);
+  const v = dtype === "bool" ? (Number(value) !== 0 ? 1 : 0) : Number(value);
   if (v !== 0) data.fill(v);
   return fromTypedArray(data, s, dtype);
 }
@@ -183,7 +182,7 @@ export function full(shape: readonly number[], value: number | boolean, options:
  * zeros([3], { dtype: "int32" });
  * ```
  */
-export function zeros(shape: readonly number[], options: DTypeOptions = {}): Tensor {
+export function zeros(shape: number | readonly number[], options: DTypeOptions = {}): Tensor {
   return full(shape, 0, { dtype: options.dtype ?? "float32" });
 }
 
@@ -195,7 +194,7 @@ export function zeros(shape: readonly number[], options: DTypeOptions = {}): Ten
  * ones([2, 3]);
  * ```
  */
-export function ones(shape: readonly number[], options: DTypeOptions = {}): Tensor {
+export function ones(shape: number | readonly number[], options: DTypeOptions = {}): Tensor {
   return full(shape, 1, { dtype: options.dtype ?? "float32" });
 }
 
@@ -207,8 +206,9 @@ export function ones(shape: readonly number[], options: DTypeOptions = {}): Tens
  * zerosLike(ones([2]));
  * ```
  */
-export function zerosLike(x: Tensor, options: DTypeOptions = {}): Tensor {
-  return full(x.shape, 0, { dtype: options.dtype ?? x.dtype });
+export function zerosLike(x: TensorLike, options: DTypeOptions = {}): Tensor {
+  const t = asTensor(x);
+  return full(t.shape, 0, { dtype: options.dtype ?? t.dtype });
 }
 
 /**
@@ -219,22 +219,35 @@ export function zerosLike(x: Tensor, options: DTypeOptions = {}): Tensor {
  * onesLike(zeros([2]));
  * ```
  */
-export function onesLike(x: Tensor, options: DTypeOptions = {}): Tensor {
-  return full(x.shape, 1, { dtype: options.dtype ?? x.dtype });
+export function onesLike(x: TensorLike, options: DTypeOptions = {}): Tensor {
+  const t = asTensor(x);
+  return full(t.shape, 1, { dtype: options.dtype ?? t.dtype });
 }
 
 /**
  * Evenly spaced values in `[start, stop)`; `arange(n)` counts `0..n-1`.
- * Integer arguments give int32, like `jnp.arange`.
+ * Integer arguments give int32, like `jnp.arange`. The options may follow
+ * any of the numbers (`arange(5, { dtype: "float64" })`).
  *
  * @example
  * ```ts
- * arange(5); // [0, 1, 2, 3, 4]
- * arange(0, 1, 0.25); // [0, 0.25, 0.5, 0.75]
+ * import { np } from "../mod.ts";
+ * np.arange(5); // [0, 1, 2, 3, 4]
+ * np.arange(0, 1, 0.25); // [0, 0.25, 0.5, 0.75]
  * ```
  */
-export function arange(start: number, stop?: number, step = 1, options: DTypeOptions = {}): Tensor {
+export function arange(
+  start: number,
+  stop?: number | DTypeOptions,
+  step: number | DTypeOptions = 1,
+  options: DTypeOptions = {},
+): Tensor {
+  if (typeof stop === "object") [stop, options] = [undefined, stop];
+  if (typeof step === "object") [step, options] = [1, step];
   if (stop === undefined) [start, stop] = [0, start];
+  if (!Number.isFinite(start) || !Number.isFinite(stop)) {
+    throw new RangeError(`np.arange: start and stop must be finite numbers, got ${start} and ${stop}`);
+  }
   if (step === 0 || !Number.isFinite(step)) throw new RangeError(`np.arange: invalid step ${step}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const allInt = Number.isInteger(start) && Number.isInteger(stop) && Number.isInteger(step);
@@ -249,12 +262,16 @@ export function arange(start: number, stop?: number, step = 1, options: DTypeOpt
  *
  * @example
  * ```ts
- * linspace(0, 1, 5); // [0, 0.25, 0.5, 0.75, 1]
+ * import { np } from "../mod.ts";
+ * np.linspace(0, 1, 5); // [0, 0.25, 0.5, 0.75, 1]
  * ```
  */
 export function linspace(start: number, stop: number, num = 50, options: DTypeOptions = {}): Tensor {
   if (!Number.isInteger(num) || num < 0) {
     throw new RangeError(`np.linspace: num must be a non-negative integer, got ${num}`);
+  }
+  if (!Number.isFinite(start) || !Number.isFinite(stop)) {
+    throw new RangeError(`np.linspace: start and stop must be finite numbers, got ${start} and ${stop}`);
   }
   const dtype = checkDType("np.linspace", options.dtype ?? "float32");
   const data = allocate(dtype, num);
@@ -263,17 +280,30 @@ export function linspace(start: number, stop: number, num = 50, options: DTypeOp
   return fromTypedArray(data, [num], dtype);
 }
 
+/** Options of {@link eye}. */
+export interface EyeOptions extends DTypeOptions {
+  /** Diagonal offset: positive above the main diagonal, negative below. */
+  k?: number;
+}
+
 /**
- * An identity matrix (`m` columns, default square).
+ * An `n × m` matrix (square by default) with ones on the diagonal `k`.
  *
  * @example
  * ```ts
- * eye(3);
+ * import { np } from "../mod.ts";
+ * np.eye(2); // [[1, 0], [0, 1]]
+ * np.eye(2, 3, { k: 1, dtype: "int32" }); // [[0, 1, 0], [0, 0, 1]]
  * ```
  */
-export function eye(n: number, m = n, options: DTypeOptions = {}): Tensor {
+export function eye(n: number, m: number | EyeOptions = n, options: EyeOptions = {}): Tensor {
+  if (typeof m === "object") [m, options] = [n, m];
+  const k = options.k ?? 0;
+  if (!Number.isInteger(n) || n < 0 || !Number.isInteger(m) || m < 0 || !Number.isInteger(k)) {
+    throw new RangeError(`np.eye: sizes must be non-negative integers and k an integer, got n=${n}, m=${m}, k=${k}`);
+  }
   const dtype = checkDType("np.eye", options.dtype ?? "float32");
   const data = allocate(dtype, n * m);
-  for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
+  for (let i = Math.max(0, -k); i < n && i + k < m; i++) data[i * m + i + k] = 1;
   return fromTypedArray(data, [n, m], dtype);
 }

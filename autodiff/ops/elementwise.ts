@@ -22,7 +22,8 @@ function wrap(handle: unknown, like: Tensor, shape: readonly number[], dtype: DT
  *
  * @example
  * ```ts
- * astype(x, "float64");
+ * import { np } from "../mod.ts";
+ * np.astype(np.array([1.5, -2.7]), "int32"); // [1, -2]
  * ```
  */
 export function astype(x: TensorLike, dtype: DType): Tensor {
@@ -34,7 +35,16 @@ export function astype(x: TensorLike, dtype: DType): Tensor {
   return out;
 }
 
-/** Converts two op arguments to tensors of one dtype (JAX promotion, weak scalars). */
+/**
+ * Converts two op arguments to tensors of one dtype (JAX promotion, weak
+ * scalars).
+ *
+ * @example
+ * ```ts
+ * import { np } from "../mod.ts";
+ * const [a, b] = coerce(np.array([1], { dtype: "int32" }), 0.5); // both float32
+ * ```
+ */
 export function coerce(a: TensorLike, b: TensorLike): [Tensor, Tensor] {
   const ta = isTensor(a) ? a : null, tb = isTensor(b) ? b : null;
   if (ta && tb) {
@@ -55,11 +65,24 @@ export function coerce(a: TensorLike, b: TensorLike): [Tensor, Tensor] {
 }
 
 const FLOAT_UNARY = new Set<UnaryOp>(["exp", "log", "log1p", "expm1", "sqrt", "tanh", "sigmoid", "sin", "cos"]);
+const BOOL_RESULT = new Set<BinaryOp>([
+  "equal",
+  "notEqual",
+  "greater",
+  "greaterEqual",
+  "less",
+  "lessEqual",
+  "logicalAnd",
+  "logicalOr",
+]);
 
 function unary(op: UnaryOp, x: TensorLike, vjp?: (g: Tensor, x: Tensor, y: Tensor) => Tensor | null): Tensor {
   let t = asTensor(x);
   if (FLOAT_UNARY.has(op) && !isFloat(t.dtype)) t = astype(t, "float32");
   if (op === "logicalNot" && t.dtype !== "bool") t = astype(t, "bool");
+  if (op === "neg" && t.dtype === "bool") {
+    throw new TypeError(`neg: negation of a bool tensor of shape [${t.shape}] is not defined; use logicalNot`);
+  }
   const outDtype = op === "logicalNot" ? "bool" : t.dtype;
   const out = wrap(t.backend.unary(op, t), t, t.shape, outDtype);
   if (vjp && isFloat(t.dtype)) record([t], [out], ([g]) => [g && vjp(g, t, out)]);
@@ -74,8 +97,7 @@ function binary(
 ): Tensor {
   const [x, y] = coerce(a, b);
   const shape = shapesEqual(x.shape, y.shape) ? x.shape : broadcastShapes(op, x.shape, y.shape);
-  const isCmp = vjp === undefined;
-  const outDtype = isCmp && op !== "mod" ? "bool" : x.dtype;
+  const outDtype = BOOL_RESULT.has(op) ? "bool" : x.dtype;
   const out = wrap(x.backend.binary(op, x, y, shape), x, shape, outDtype);
   if (vjp && isFloat(x.dtype)) {
     record([x, y], [out], ([g]) => {
@@ -92,7 +114,8 @@ function binary(
  *
  * @example
  * ```ts
- * add(x, 1);
+ * import { np } from "../mod.ts";
+ * np.add(np.array([[1], [2]]), np.array([10, 20])); // [[11, 21], [12, 22]]
  * ```
  */
 export function add(a: TensorLike, b: TensorLike): Tensor {
@@ -104,7 +127,8 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * sub(x, y);
+ * import { np } from "../mod.ts";
+ * np.sub(np.array([3, 4]), 1); // [2, 3]
  * ```
  */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
@@ -116,7 +140,8 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * mul(x, 2);
+ * import { np } from "../mod.ts";
+ * np.mul(np.array([1, 2]), 2); // [2, 4]
  * ```
  */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
@@ -128,7 +153,8 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * div(x, 3);
+ * import { np } from "../mod.ts";
+ * np.div(np.array([3, 4], { dtype: "int32" }), 2); // float32 [1.5, 2]
  * ```
  */
 export function div(a: TensorLike, b: TensorLike): Tensor {
@@ -142,13 +168,17 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * pow(x, 2);
+ * import { np } from "../mod.ts";
+ * np.pow(np.array([2, 3]), 2); // [4, 9]
  * ```
  */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   return binary("pow", a, b, (g, x, y, out) => {
-    const safeLog = where(equal(x, 0), 0, log(where(equal(x, 0), 1, x)));
-    return [mul(g, mul(y, pow(x, sub(y, 1)))), mul(g, mul(out, safeLog))];
+    // As in JAX: d/dx is 0 where y == 0 (not 0 * inf at x == 0), and d/dy uses log(x) := 0 at x == 0.
+    const dx = where(equal(y, 0), 0, mul(y, pow(x, sub(y, 1))));
+    const xIsZero = equal(x, 0);
+    const safeLog = where(xIsZero, 0, log(where(xIsZero, 1, x)));
+    return [mul(g, dx), mul(g, mul(out, safeLog))];
   });
 }
 
@@ -162,7 +192,8 @@ function tieSplit(g: Tensor, pick: Tensor, tie: Tensor): Tensor {
  *
  * @example
  * ```ts
- * maximum(x, 0); // relu
+ * import { np } from "../mod.ts";
+ * np.maximum(np.array([-1, 2]), 0); // [0, 2] (relu)
  * ```
  */
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
@@ -177,7 +208,8 @@ export function maximum(a: TensorLike, b: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * minimum(x, 1);
+ * import { np } from "../mod.ts";
+ * np.minimum(np.array([-1, 2]), 1); // [-1, 1]
  * ```
  */
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
@@ -188,16 +220,17 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor {
 }
 
 /**
- * Element-wise remainder with the sign of the divisor (numpy `mod`); not
- * differentiable.
+ * Element-wise remainder with the sign of the divisor (numpy `mod`). The
+ * gradient is that of `a - b * floor(a / b)` with the floor held constant.
  *
  * @example
  * ```ts
- * mod(x, 2);
+ * import { np } from "../mod.ts";
+ * np.mod(np.array([-3, 3]), 2); // [1, 1]
  * ```
  */
 export function mod(a: TensorLike, b: TensorLike): Tensor {
-  return binary("mod", a, b);
+  return binary("mod", a, b, (g, x, y) => [g, neg(mul(g, floor(div(x, y))))]);
 }
 
 /**
@@ -205,7 +238,8 @@ export function mod(a: TensorLike, b: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * equal(x, 0);
+ * import { np } from "../mod.ts";
+ * np.equal(np.array([0, 1]), 0); // [true, false]
  * ```
  */
 export function equal(a: TensorLike, b: TensorLike): Tensor {
@@ -217,7 +251,8 @@ export function equal(a: TensorLike, b: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * notEqual(x, 0);
+ * import { np } from "../mod.ts";
+ * np.notEqual(np.array([0, 1]), 0); // [false, true]
  * ```
  */
 export function notEqual(a: TensorLike, b: TensorLike): Tensor {
@@ -229,7 +264,8 @@ export function notEqual(a: TensorLike, b: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * greater(u, 0);
+ * import { np } from "../mod.ts";
+ * np.greater(np.array([-1, 0, 1]), 0); // [false, false, true]
  * ```
  */
 export function greater(a: TensorLike, b: TensorLike): Tensor {
@@ -241,7 +277,8 @@ export function greater(a: TensorLike, b: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * greaterEqual(x, 0);
+ * import { np } from "../mod.ts";
+ * np.greaterEqual(np.array([-1, 0, 1]), 0); // [false, true, true]
  * ```
  */
 export function greaterEqual(a: TensorLike, b: TensorLike): Tensor {
@@ -253,7 +290,8 @@ export function greaterEqual(a: TensorLike, b: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * less(x, 0);
+ * import { np } from "../mod.ts";
+ * np.less(np.array([-1, 0, 1]), 0); // [true, false, false]
  * ```
  */
 export function less(a: TensorLike, b: TensorLike): Tensor {
@@ -265,7 +303,8 @@ export function less(a: TensorLike, b: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * lessEqual(x, 0);
+ * import { np } from "../mod.ts";
+ * np.lessEqual(np.array([-1, 0, 1]), 0); // [true, true, false]
  * ```
  */
 export function lessEqual(a: TensorLike, b: TensorLike): Tensor {
@@ -277,7 +316,9 @@ export function lessEqual(a: TensorLike, b: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * logicalAnd(greater(x, 0), less(x, 1));
+ * import { np } from "../mod.ts";
+ * const x = np.array([-0.5, 0.5, 1.5]);
+ * np.logicalAnd(np.greater(x, 0), np.less(x, 1)); // [false, true, false]
  * ```
  */
 export function logicalAnd(a: TensorLike, b: TensorLike): Tensor {
@@ -289,7 +330,8 @@ export function logicalAnd(a: TensorLike, b: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * logicalOr(m1, m2);
+ * import { np } from "../mod.ts";
+ * np.logicalOr(np.array([true, false]), np.array([false, false])); // [true, false]
  * ```
  */
 export function logicalOr(a: TensorLike, b: TensorLike): Tensor {
@@ -301,7 +343,8 @@ export function logicalOr(a: TensorLike, b: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * logicalNot(mask);
+ * import { np } from "../mod.ts";
+ * np.logicalNot(np.array([true, false])); // [false, true]
  * ```
  */
 export function logicalNot(x: TensorLike): Tensor {
@@ -313,7 +356,8 @@ export function logicalNot(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * neg(x);
+ * import { np } from "../mod.ts";
+ * np.neg(np.array([1, -2])); // [-1, 2]
  * ```
  */
 export function neg(x: TensorLike): Tensor {
@@ -325,7 +369,8 @@ export function neg(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * exp(x);
+ * import { np } from "../mod.ts";
+ * np.exp(np.array([0, 1])); // [1, 2.718...]
  * ```
  */
 export function exp(x: TensorLike): Tensor {
@@ -337,7 +382,8 @@ export function exp(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * log(x);
+ * import { np } from "../mod.ts";
+ * np.log(np.array([1, Math.E])); // [0, 1]
  * ```
  */
 export function log(x: TensorLike): Tensor {
@@ -349,7 +395,8 @@ export function log(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * log1p(x);
+ * import { np } from "../mod.ts";
+ * np.log1p(np.array([0, 1e-10], { dtype: "float64" })); // [0, 1e-10]
  * ```
  */
 export function log1p(x: TensorLike): Tensor {
@@ -361,7 +408,8 @@ export function log1p(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * expm1(x);
+ * import { np } from "../mod.ts";
+ * np.expm1(np.array([0, 1e-10], { dtype: "float64" })); // [0, 1e-10]
  * ```
  */
 export function expm1(x: TensorLike): Tensor {
@@ -373,7 +421,8 @@ export function expm1(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * sqrt(x);
+ * import { np } from "../mod.ts";
+ * np.sqrt(np.array([4, 9])); // [2, 3]
  * ```
  */
 export function sqrt(x: TensorLike): Tensor {
@@ -385,7 +434,8 @@ export function sqrt(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * tanh(x);
+ * import { np } from "../mod.ts";
+ * np.tanh(np.array([0])); // [0]
  * ```
  */
 export function tanh(x: TensorLike): Tensor {
@@ -397,7 +447,8 @@ export function tanh(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * sigmoid(x);
+ * import { np } from "../mod.ts";
+ * np.sigmoid(np.array([0, -1000])); // [0.5, 0]
  * ```
  */
 export function sigmoid(x: TensorLike): Tensor {
@@ -409,7 +460,8 @@ export function sigmoid(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * abs(x);
+ * import { np } from "../mod.ts";
+ * np.abs(np.array([-2, 3])); // [2, 3]
  * ```
  */
 export function abs(x: TensorLike): Tensor {
@@ -417,15 +469,16 @@ export function abs(x: TensorLike): Tensor {
 }
 
 /**
- * Element-wise sign (-1, 0, 1); zero gradient.
+ * Element-wise sign (-1, 0, 1; NaN stays NaN); zero gradient.
  *
  * @example
  * ```ts
- * sign(x);
+ * import { np } from "../mod.ts";
+ * np.sign(np.array([-2, 0, 3])); // [-1, 0, 1]
  * ```
  */
 export function sign(x: TensorLike): Tensor {
-  return unary("sign", x, (g) => mul(g, 0));
+  return unary("sign", x);
 }
 
 /**
@@ -433,11 +486,12 @@ export function sign(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * floor(x);
+ * import { np } from "../mod.ts";
+ * np.floor(np.array([-1.5, 1.5])); // [-2, 1]
  * ```
  */
 export function floor(x: TensorLike): Tensor {
-  return unary("floor", x, (g) => mul(g, 0));
+  return unary("floor", x);
 }
 
 /**
@@ -445,11 +499,12 @@ export function floor(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * ceil(x);
+ * import { np } from "../mod.ts";
+ * np.ceil(np.array([-1.5, 1.5])); // [-1, 2]
  * ```
  */
 export function ceil(x: TensorLike): Tensor {
-  return unary("ceil", x, (g) => mul(g, 0));
+  return unary("ceil", x);
 }
 
 /**
@@ -457,11 +512,12 @@ export function ceil(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * round(x);
+ * import { np } from "../mod.ts";
+ * np.round(np.array([0.5, 1.5, 2.5])); // [0, 2, 2]
  * ```
  */
 export function round(x: TensorLike): Tensor {
-  return unary("round", x, (g) => mul(g, 0));
+  return unary("round", x);
 }
 
 /**
@@ -469,7 +525,8 @@ export function round(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * sin(x);
+ * import { np } from "../mod.ts";
+ * np.sin(np.array([0])); // [0]
  * ```
  */
 export function sin(x: TensorLike): Tensor {
@@ -481,7 +538,8 @@ export function sin(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * cos(x);
+ * import { np } from "../mod.ts";
+ * np.cos(np.array([0])); // [1]
  * ```
  */
 export function cos(x: TensorLike): Tensor {
@@ -493,7 +551,8 @@ export function cos(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * square(x);
+ * import { np } from "../mod.ts";
+ * np.square(np.array([-3])); // [9]
  * ```
  */
 export function square(x: TensorLike): Tensor {
@@ -506,7 +565,8 @@ export function square(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * reciprocal(x);
+ * import { np } from "../mod.ts";
+ * np.reciprocal(np.array([2, 4])); // [0.5, 0.25]
  * ```
  */
 export function reciprocal(x: TensorLike): Tensor {
@@ -518,43 +578,51 @@ export function reciprocal(x: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * where(greater(x, 0), x, 0); // relu
+ * import { np } from "../mod.ts";
+ * const x = np.array([-1, 2]);
+ * np.where(np.greater(x, 0), x, 0); // [0, 2] (relu)
  * ```
  */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   let c = asTensor(cond);
   if (c.dtype !== "bool") c = astype(c, "bool");
   const [x, y] = coerce(a, b);
-  const shape = broadcastShapes("where", broadcastShapes("where", c.shape, x.shape), y.shape);
+  let shape: number[];
+  try {
+    shape = broadcastShapes("where", broadcastShapes("where", c.shape, x.shape), y.shape);
+  } catch {
+    throw new RangeError(
+      `where: shapes [${c.shape}] (condition), [${x.shape}] and [${y.shape}] cannot be broadcast together`,
+    );
+  }
   const out = wrap(x.backend.where(c, x, y, shape), x, shape, x.dtype);
   if (isFloat(x.dtype)) {
     record([x, y], [out], ([g]) => {
       if (!g) return [null, null];
-      const zero = mul(g, 0);
-      return [sumToShape(where(c, g, zero), x.shape), sumToShape(where(c, zero, g), y.shape)];
+      return [sumToShape(where(c, g, 0), x.shape), sumToShape(where(c, 0, g), y.shape)];
     });
   }
   return out;
 }
 
 /**
- * Limits values to `[lo, hi]` (either bound may be `null`). The gradient
- * passes where the value is inside the bounds, as in `jnp.clip`.
+ * Limits values to `[lo, hi]` (either bound may be `null` or omitted); the
+ * result is `hi` where `lo > hi`, as in `jnp.clip`. The gradient passes to
+ * `x` where it is inside the bounds and to a bound where that bound is
+ * taken. NaN stays NaN.
  *
  * @example
  * ```ts
- * clip(beta, 0, 1);
+ * import { np } from "../mod.ts";
+ * np.clip(np.array([-1, 0.5, 2]), 0, 1); // [0, 0.5, 1]
  * ```
  */
-export function clip(x: TensorLike, lo: TensorLike | null, hi: TensorLike | null): Tensor {
+export function clip(x: TensorLike, lo: TensorLike | null = null, hi: TensorLike | null = null): Tensor {
   let t = asTensor(x);
-  if (lo !== null) {
-    const l = asTensor(lo, t.dtype);
-    t = where(less(t, l), l, t);
-  }
-  if (hi !== null) {
-    const h = asTensor(hi, t.dtype);
-    t = where(greater(t, h), h, t);
-  }
+  const l = lo === null ? null : asTensor(lo, t.dtype);
+  const h = hi === null ? null : asTensor(hi, t.dtype);
+  for (const bound of [l, h]) if (bound) broadcastShapes("clip", t.shape, bound.shape);
+  if (l) t = where(less(t, l), l, t);
+  if (h) t = where(greater(t, h), h, t);
   return t;
 }

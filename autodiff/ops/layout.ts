@@ -8,8 +8,8 @@
 import { checkShape, normalizeAxis, type Shape, shapesEqual, sizeOf } from "../shape.ts";
 import { isFloat, promoteTypes } from "../dtype.ts";
 import { record } from "../tape.ts";
-import { Tensor } from "../tensor.ts";
-import { asTensor, type TensorLike } from "./creation.ts";
+import { isTensor, type NestedArray, Tensor } from "../tensor.ts";
+import { array, asTensor, full, type TensorLike } from "./creation.ts";
 import { astype } from "./elementwise.ts";
 import { sumToShape } from "./reduce.ts";
 
@@ -28,11 +28,14 @@ function recordUnary(x: Tensor, out: Tensor, vjp: (g: Tensor) => Tensor): Tensor
  *
  * @example
  * ```ts
- * reshape(arange(6), [2, -1]);
+ * import { np } from "../mod.ts";
+ * np.reshape(np.arange(6), [2, -1]); // [[0, 1, 2], [3, 4, 5]]
  * ```
  */
-export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
+export function reshape(x: TensorLike, shape: number | readonly number[]): Tensor {
   const t = asTensor(x);
+  if (typeof shape === "number") shape = [shape];
+  if (!Array.isArray(shape)) throw new TypeError(`reshape: shape must be an array of integers, got ${shape}`);
   const s = shape.slice();
   const inferred = s.indexOf(-1);
   if (inferred >= 0) {
@@ -56,7 +59,8 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
  *
  * @example
  * ```ts
- * transpose(x, [1, 0, 2]);
+ * import { np } from "../mod.ts";
+ * np.transpose(np.zeros([2, 3, 4]), [1, 0, 2]).shape; // [3, 2, 4]
  * ```
  */
 export function transpose(x: TensorLike, axes?: readonly number[]): Tensor {
@@ -77,7 +81,8 @@ export function transpose(x: TensorLike, axes?: readonly number[]): Tensor {
  *
  * @example
  * ```ts
- * swapaxes(x, 0, 1);
+ * import { np } from "../mod.ts";
+ * np.swapaxes(np.zeros([2, 3, 4]), 0, -1).shape; // [4, 3, 2]
  * ```
  */
 export function swapaxes(x: TensorLike, axis1: number, axis2: number): Tensor {
@@ -92,7 +97,8 @@ export function swapaxes(x: TensorLike, axis1: number, axis2: number): Tensor {
  *
  * @example
  * ```ts
- * moveaxis(x, 0, -1);
+ * import { np } from "../mod.ts";
+ * np.moveaxis(np.zeros([2, 3, 4]), 0, -1).shape; // [3, 4, 2]
  * ```
  */
 export function moveaxis(x: TensorLike, source: number, destination: number): Tensor {
@@ -104,18 +110,25 @@ export function moveaxis(x: TensorLike, source: number, destination: number): Te
 }
 
 /**
- * Inserts a length-1 axis at `axis`.
+ * Inserts a length-1 axis at `axis` (or at each of several positions of
+ * the result, as `jnp.expand_dims`).
  *
  * @example
  * ```ts
- * expandDims(x, 0);
+ * import { np } from "../mod.ts";
+ * np.expandDims(np.zeros([2, 3]), 0).shape; // [1, 2, 3]
+ * np.expandDims(np.zeros([2, 3]), [0, -1]).shape; // [1, 2, 3, 1]
  * ```
  */
-export function expandDims(x: TensorLike, axis: number): Tensor {
+export function expandDims(x: TensorLike, axis: number | readonly number[]): Tensor {
   const t = asTensor(x);
-  const a = normalizeAxis("expandDims", axis, t.ndim + 1);
-  const shape = t.shape.slice();
-  shape.splice(a, 0, 1);
+  const list = typeof axis === "number" ? [axis] : axis;
+  const nd = t.ndim + list.length;
+  const axes = list.map((a) => normalizeAxis("expandDims", a, nd));
+  if (new Set(axes).size !== axes.length) throw new RangeError(`expandDims: repeated axis in [${list}]`);
+  const shape: number[] = [];
+  let k = 0;
+  for (let d = 0; d < nd; d++) shape.push(axes.includes(d) ? 1 : t.shape[k++]);
   return reshape(t, shape);
 }
 
@@ -124,7 +137,8 @@ export function expandDims(x: TensorLike, axis: number): Tensor {
  *
  * @example
  * ```ts
- * squeeze(x, -1);
+ * import { np } from "../mod.ts";
+ * np.squeeze(np.zeros([1, 2, 1]), -1).shape; // [1, 2]
  * ```
  */
 export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tensor {
@@ -145,7 +159,8 @@ export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tenso
  *
  * @example
  * ```ts
- * broadcastTo(array([1, 2]), [3, 2]);
+ * import { np } from "../mod.ts";
+ * np.broadcastTo(np.array([1, 2]), [3, 2]); // [[1, 2], [1, 2], [1, 2]]
  * ```
  */
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
@@ -166,7 +181,10 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
  *
  * @example
  * ```ts
- * slice(x, [0, 1], [2, 3]); // x[0:2, 1:3]
+ * import { np } from "../mod.ts";
+ * const x = np.reshape(np.arange(12), [3, 4]);
+ * np.slice(x, [0, 1], [2, 3]); // x[0:2, 1:3] = [[1, 2], [5, 6]]
+ * np.slice(x, [0, 0], [3, 4], [2, 3]); // x[::2, ::3] = [[0, 3], [8, 11]]
  * ```
  */
 export function slice(
@@ -196,6 +214,7 @@ export function slice(
   const out = derive(t, t.backend.slice(t, starts, sizes, steps), sizes);
   return recordUnary(t, out, (g) => {
     // Adjoint: interior-pad the cotangent back into place.
+    if (out.size === 0) return full(t.shape, 0, { dtype: g.dtype });
     if (steps.every((s) => s === 1)) return pad(g, starts.map((s, d) => [s, t.shape[d] - s - sizes[d]]));
     return scatterStrided(g, t.shape, starts, steps);
   });
@@ -218,34 +237,63 @@ function scatterStrided(g: Tensor, shape: Shape, starts: readonly number[], step
   return pad(out, shape.map((s, d) => [starts[d], s - starts[d] - out.shape[d]]));
 }
 
+/** Pad widths as accepted by {@link pad}. */
+export type PadWidth = number | readonly [number, number] | readonly (readonly [number, number])[];
+
+function padPairs(op: string, padWidth: PadWidth, shape: Shape): [number, number][] {
+  const bad = () =>
+    new RangeError(
+      `${op}: need one integer [lo, hi] pair per axis of shape [${shape}], got ${JSON.stringify(padWidth)}`,
+    );
+  let pairs: readonly (readonly number[])[];
+  if (typeof padWidth === "number") pairs = shape.map(() => [padWidth, padWidth]);
+  else if (!Array.isArray(padWidth)) throw bad();
+  else if (padWidth.length === 2 && padWidth.every((p) => typeof p === "number")) {
+    pairs = shape.map(() => padWidth as readonly number[]);
+  } else if (padWidth.length === 1 && shape.length > 1) pairs = shape.map(() => padWidth[0] as readonly number[]);
+  else pairs = padWidth as readonly (readonly number[])[];
+  if (
+    pairs.length !== shape.length ||
+    pairs.some((p) => !Array.isArray(p) || p.length !== 2 || !p.every(Number.isInteger))
+  ) throw bad();
+  pairs.forEach(([lo, hi], d) => {
+    if (Math.max(0, -lo) + Math.max(0, -hi) > shape[d]) {
+      throw new RangeError(
+        `${op}: negative widths [${lo}, ${hi}] remove more than the ${
+          shape[d]
+        } elements of axis ${d} of shape [${shape}]`,
+      );
+    }
+  });
+  return pairs.map(([lo, hi]) => [lo, hi]);
+}
+
 /**
- * Constant padding, `[lo, hi]` per axis (negative values crop).
+ * Constant padding, `[lo, hi]` per axis, as `jnp.pad`; negative widths crop
+ * (as `lax.pad`). A single pair or a single number applies to every axis.
  *
  * @example
  * ```ts
- * pad(x, [[1, 1], [0, 2]]);
+ * import { np } from "../mod.ts";
+ * np.pad(np.array([[1, 2]]), [[1, 0], [0, 1]]); // [[0, 0, 0], [1, 2, 0]]
+ * np.pad(np.array([1, 2, 3]), [[-1, 1]]); // [2, 3, 0]
  * ```
  */
-export function pad(
-  x: TensorLike,
-  padWidth: readonly (readonly [number, number])[],
-  constantValue = 0,
-): Tensor {
+export function pad(x: TensorLike, padWidth: PadWidth, constantValue = 0): Tensor {
   const t = asTensor(x);
-  if (padWidth.length !== t.ndim || padWidth.some((p) => p.length !== 2 || !p.every(Number.isInteger))) {
-    throw new RangeError(
-      `pad: need one integer [lo, hi] pair per axis of shape [${t.shape}], got ${JSON.stringify(padWidth)}`,
-    );
+  const widths = padPairs("pad", padWidth, t.shape);
+  if (typeof constantValue !== "number") {
+    throw new TypeError(`pad: constantValue must be a number, got ${JSON.stringify(constantValue)}`);
   }
   // Negative widths crop first.
-  const cropped = padWidth.some(([lo, hi]) => lo < 0 || hi < 0)
+  const cropped = widths.some(([lo, hi]) => lo < 0 || hi < 0)
     ? slice(
       t,
-      padWidth.map(([lo]) => Math.max(0, -lo)),
-      padWidth.map(([, hi], d) => t.shape[d] - Math.max(0, -hi)),
+      widths.map(([lo]) => Math.max(0, -lo)),
+      widths.map(([, hi], d) => t.shape[d] - Math.max(0, -hi)),
     )
     : t;
-  const pads = padWidth.map(([lo, hi]) => [Math.max(0, lo), Math.max(0, hi)] as [number, number]);
+  const pads = widths.map(([lo, hi]) => [Math.max(0, lo), Math.max(0, hi)] as [number, number]);
   if (pads.every(([lo, hi]) => lo === 0 && hi === 0)) return cropped;
   const shape = cropped.shape.map((d, i) => d + pads[i][0] + pads[i][1]);
   const out = derive(cropped, cropped.backend.pad(cropped, pads, constantValue), shape);
@@ -261,7 +309,8 @@ export function pad(
  *
  * @example
  * ```ts
- * concatenate([a, b], 0);
+ * import { np } from "../mod.ts";
+ * np.concatenate([np.zeros([1, 2]), np.ones([2, 2])], 0).shape; // [3, 2]
  * ```
  */
 export function concatenate(xs: readonly TensorLike[], axis = 0): Tensor {
@@ -270,6 +319,13 @@ export function concatenate(xs: readonly TensorLike[], axis = 0): Tensor {
   const dtype = ts.slice(1).reduce((dt, t) => promoteTypes(dt, t.dtype), ts[0].dtype);
   ts = ts.map((t) => astype(t, dtype));
   const nd = ts[0].ndim;
+  if (ts.some((t) => t.ndim === 0)) {
+    throw new RangeError(
+      `concatenate: zero-dimensional arrays cannot be concatenated (shapes ${
+        ts.map((u) => `[${u.shape}]`).join(", ")
+      })`,
+    );
+  }
   const ax = normalizeAxis("concatenate", axis, nd);
   for (const t of ts) {
     if (t.ndim !== nd || t.shape.some((d, i) => i !== ax && d !== ts[0].shape[i])) {
@@ -302,7 +358,8 @@ export function concatenate(xs: readonly TensorLike[], axis = 0): Tensor {
  *
  * @example
  * ```ts
- * stack([a, b], 0);
+ * import { np } from "../mod.ts";
+ * np.stack([np.zeros([2]), np.ones([2])], 1); // [[0, 1], [0, 1]]
  * ```
  */
 export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
@@ -322,8 +379,10 @@ export function stack(xs: readonly TensorLike[], axis = 0): Tensor {
  *
  * @example
  * ```ts
- * split(x, 2, -1); // two halves of the last axis
- * split(x, [1, 3], 0); // x[:1], x[1:3], x[3:]
+ * import { np } from "../mod.ts";
+ * const x = np.reshape(np.arange(8), [4, 2]);
+ * np.split(x, 2, -1); // two halves of the last axis: [[0], [2], [4], [6]] and [[1], [3], [5], [7]]
+ * np.split(x, [1, 3], 0); // x[:1], x[1:3], x[3:]
  * ```
  */
 export function split(x: TensorLike, sections: number | readonly number[], axis = 0): Tensor[] {
@@ -337,7 +396,13 @@ export function split(x: TensorLike, sections: number | readonly number[], axis 
     }
     cuts = Array.from({ length: sections - 1 }, (_, i) => ((i + 1) * len) / sections);
   } else {
-    cuts = sections.map((c) => Math.min(Math.max(c, 0), len));
+    if (!Array.isArray(sections) || !sections.every(Number.isInteger)) {
+      throw new RangeError(
+        `split: sections must be a positive integer or an array of integer indices, got ${sections}`,
+      );
+    }
+    // Indices behave like Python slice bounds: negative ones count from the end.
+    cuts = sections.map((c) => Math.min(Math.max(c < 0 ? c + len : c, 0), len));
   }
   const bounds = [0, ...cuts, len];
   const parts: Tensor[] = [];
@@ -355,32 +420,58 @@ export function split(x: TensorLike, sections: number | readonly number[], axis 
  *
  * @example
  * ```ts
- * take(x, array([2, 0], { dtype: "int32" }), 0);
+ * import { np } from "../mod.ts";
+ * const x = np.array([[1, 2], [3, 4], [5, 6]]);
+ * np.take(x, np.array([2, 0], { dtype: "int32" }), 0); // [[5, 6], [1, 2]]
+ * np.take(x, [-1]); // [6] (flattened)
  * ```
  */
-export function take(x: TensorLike, indices: TensorLike, axis?: number): Tensor {
+export function take(x: TensorLike, indices: TensorLike, axis?: number | null): Tensor {
   let t = asTensor(x);
-  if (axis === undefined) t = reshape(t, [t.size]);
+  if (axis === undefined || axis === null) t = reshape(t, [t.size]);
   const ax = normalizeAxis("take", axis ?? 0, t.ndim);
-  const idxT = asTensor(indices, "int32");
-  if (idxT.dtype !== "int32" && idxT.dtype !== "uint32") {
-    throw new TypeError(`take: indices must be integers, got dtype ${idxT.dtype}`);
-  }
-  const raw = idxT.backend.readSync(idxT);
+  const { values, shape: idxShape } = readIndices("take", indices);
   const len = t.shape[ax];
-  const fixed = new Int32Array(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    const v = raw[i] < 0 ? raw[i] + len : raw[i];
+  const fixed = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] < 0 ? values[i] + len : values[i];
     if (!(v >= 0 && v < len)) {
-      throw new RangeError(`take: index ${raw[i]} is out of bounds for axis ${ax} of length ${len}`);
+      throw new RangeError(`take: index ${values[i]} is out of bounds for axis ${ax} of shape [${t.shape}]`);
     }
     fixed[i] = v;
   }
-  const idx = new Tensor(t.backend.upload(fixed, "int32"), [fixed.length], "int32", t.backend);
-  const flatShape = [...t.shape.slice(0, ax), fixed.length, ...t.shape.slice(ax + 1)];
-  const gathered = derive(t, t.backend.gather(t, idx, ax), flatShape);
-  recordUnary(t, gathered, (g) => derive(g, g.backend.scatterAdd(g, idx, ax, t.shape), t.shape));
-  return reshape(gathered, [...t.shape.slice(0, ax), ...idxT.shape, ...t.shape.slice(ax + 1)]);
+  const gathered = gather(t, indexTensor(t, fixed), ax);
+  return reshape(gathered, [...t.shape.slice(0, ax), ...idxShape, ...t.shape.slice(ax + 1)]);
+}
+
+/** Integer index values from a tensor, a number or (nested) JS arrays. */
+function readIndices(op: string, indices: TensorLike): { values: ArrayLike<number>; shape: readonly number[] } {
+  if (isTensor(indices)) {
+    if (indices.dtype !== "int32" && indices.dtype !== "uint32") {
+      throw new TypeError(`${op}: indices must be integers, got dtype ${indices.dtype} [${indices.shape}]`);
+    }
+    return { values: indices.backend.readSync(indices), shape: indices.shape };
+  }
+  const t = array(indices as NestedArray | number, { dtype: "float64" });
+  const values = t.dataSync();
+  if (!values.every(Number.isInteger)) {
+    throw new TypeError(`${op}: indices must be integers, got ${JSON.stringify(indices)}`);
+  }
+  return { values, shape: t.shape };
+}
+
+function indexTensor(like: Tensor, idx: Int32Array): Tensor {
+  return new Tensor(like.backend.upload(idx, "int32"), [idx.length], "int32", like.backend);
+}
+
+/** `gather` and `scatterAdd` are each other's adjoint, so `take` has gradients of every order. */
+function gather(t: Tensor, idx: Tensor, ax: number): Tensor {
+  const shape = [...t.shape.slice(0, ax), idx.size, ...t.shape.slice(ax + 1)];
+  return recordUnary(t, derive(t, t.backend.gather(t, idx, ax), shape), (g) => scatterAdd(g, idx, ax, t.shape));
+}
+
+function scatterAdd(g: Tensor, idx: Tensor, ax: number, shape: Shape): Tensor {
+  return recordUnary(g, derive(g, g.backend.scatterAdd(g, idx, ax, shape), shape), (h) => gather(h, idx, ax));
 }
 
 /**
@@ -388,7 +479,8 @@ export function take(x: TensorLike, indices: TensorLike, axis?: number): Tensor 
  *
  * @example
  * ```ts
- * flip(x, 0);
+ * import { np } from "../mod.ts";
+ * np.flip(np.array([[1, 2], [3, 4]]), 0); // [[3, 4], [1, 2]]
  * ```
  */
 export function flip(x: TensorLike, axis?: number | readonly number[]): Tensor {
@@ -399,8 +491,7 @@ export function flip(x: TensorLike, axis?: number | readonly number[]): Tensor {
   let out = t;
   for (const a of axes) {
     const n = t.shape[a];
-    const idx = new Int32Array(n).map((_, i) => n - 1 - i);
-    out = take(out, new Tensor(t.backend.upload(idx, "int32"), [n], "int32", t.backend), a);
+    out = gather(out, indexTensor(t, new Int32Array(n).map((_, i) => n - 1 - i)), a);
   }
   return out;
 }
@@ -410,16 +501,26 @@ export function flip(x: TensorLike, axis?: number | readonly number[]): Tensor {
  *
  * @example
  * ```ts
- * roll(x, 1, -1);
+ * import { np } from "../mod.ts";
+ * np.roll(np.array([1, 2, 3]), 1, -1); // [3, 1, 2]
  * ```
  */
-export function roll(x: TensorLike, shift: number | readonly number[], axis?: number | readonly number[]): Tensor {
+export function roll(
+  x: TensorLike,
+  shift: number | readonly number[],
+  axis?: number | readonly number[] | null,
+): Tensor {
   const t = asTensor(x);
-  if (axis === undefined) return reshape(roll(reshape(t, [t.size]), shift as number, 0), t.shape);
+  if (axis === undefined || axis === null) {
+    if (typeof shift !== "number") {
+      throw new RangeError(`roll: without an axis the shift must be one number, got [${shift}]`);
+    }
+    return reshape(roll(reshape(t, [t.size]), shift, 0), t.shape);
+  }
   const axes = typeof axis === "number" ? [axis] : axis;
   const shifts = typeof shift === "number" ? axes.map(() => shift) : shift;
-  if (shifts.length !== axes.length) {
-    throw new RangeError(`roll: ${shifts.length} shifts for ${axes.length} axes`);
+  if (shifts.length !== axes.length || !shifts.every(Number.isInteger)) {
+    throw new RangeError(`roll: need one integer shift per axis, got shift [${shifts}] for axes [${axes}]`);
   }
   let out = t;
   axes.forEach((a, k) => {
@@ -435,23 +536,34 @@ export function roll(x: TensorLike, shift: number | readonly number[], axis?: nu
 }
 
 /**
- * Repeats each element `repeats` times along `axis` (flattened when omitted).
+ * Repeats each element `repeats` times along `axis` (flattened when
+ * omitted); `repeats` may also give one count per element of that axis.
  *
  * @example
  * ```ts
- * repeat(array([1, 2]), 2); // [1, 1, 2, 2]
+ * import { np } from "../mod.ts";
+ * np.repeat(np.array([1, 2]), 2); // [1, 1, 2, 2]
+ * np.repeat(np.array([[1, 2]]), [1, 3], 1); // [[1, 2, 2, 2]]
  * ```
  */
-export function repeat(x: TensorLike, repeats: number, axis?: number): Tensor {
+export function repeat(x: TensorLike, repeats: number | readonly number[], axis?: number | null): Tensor {
   let t = asTensor(x);
-  if (!Number.isInteger(repeats) || repeats < 0) {
-    throw new RangeError(`repeat: repeats must be a non-negative integer, got ${repeats}`);
-  }
-  if (axis === undefined) t = reshape(t, [t.size]);
+  if (axis === undefined || axis === null) t = reshape(t, [t.size]);
   const ax = normalizeAxis("repeat", axis ?? 0, t.ndim);
   const n = t.shape[ax];
-  const idx = new Int32Array(n * repeats).map((_, i) => Math.floor(i / repeats));
-  return take(t, new Tensor(t.backend.upload(idx, "int32"), [idx.length], "int32", t.backend), ax);
+  const counts = typeof repeats === "number" ? new Array<number>(n).fill(repeats) : repeats;
+  if (counts.length !== n || !counts.every((r) => Number.isInteger(r) && r >= 0)) {
+    throw new RangeError(
+      `repeat: repeats must be a non-negative integer or ${n} of them for axis ${ax} of shape [${t.shape}], got ${
+        JSON.stringify(repeats)
+      }`,
+    );
+  }
+  const idx: number[] = [];
+  counts.forEach((r, i) => {
+    for (let k = 0; k < r; k++) idx.push(i);
+  });
+  return gather(t, indexTensor(t, Int32Array.from(idx)), ax);
 }
 
 /**
@@ -459,12 +571,16 @@ export function repeat(x: TensorLike, repeats: number, axis?: number): Tensor {
  *
  * @example
  * ```ts
- * tile(array([1, 2]), [2]); // [1, 2, 1, 2]
+ * import { np } from "../mod.ts";
+ * np.tile(np.array([1, 2]), [2]); // [1, 2, 1, 2]
  * ```
  */
 export function tile(x: TensorLike, reps: number | readonly number[]): Tensor {
   let t = asTensor(x);
   const r = typeof reps === "number" ? [reps] : reps.slice();
+  if (!r.every((k) => Number.isInteger(k) && k >= 0)) {
+    throw new RangeError(`tile: reps must be non-negative integers, got ${JSON.stringify(reps)}`);
+  }
   while (r.length < t.ndim) r.unshift(1);
   if (t.ndim < r.length) t = reshape(t, [...new Array(r.length - t.ndim).fill(1), ...t.shape]);
   // Broadcast a new leading axis per tiled axis, then merge.

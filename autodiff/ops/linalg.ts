@@ -10,7 +10,7 @@ import { record } from "../tape.ts";
 import { Tensor } from "../tensor.ts";
 import { asTensor, type TensorLike } from "./creation.ts";
 import { coerce, mul } from "./elementwise.ts";
-import { expandDims, reshape, squeeze, swapaxes, transpose } from "./layout.ts";
+import { broadcastTo, expandDims, reshape, squeeze, swapaxes, transpose } from "./layout.ts";
 import { sum, sumToShape } from "./reduce.ts";
 
 /**
@@ -20,7 +20,9 @@ import { sum, sumToShape } from "./reduce.ts";
  *
  * @example
  * ```ts
- * matmul(x, w); // [B, in] @ [in, out] -> [B, out]
+ * import { np } from "../mod.ts";
+ * np.matmul(np.ones([8, 3]), np.ones([3, 5])).shape; // [8, 5]  ([B, in] @ [in, out])
+ * np.matmul(np.ones([2, 1, 4, 3]), np.ones([5, 3, 2])).shape; // [2, 5, 4, 2]
  * ```
  */
 export function matmul(a: TensorLike, b: TensorLike): Tensor {
@@ -39,7 +41,14 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
       }] are incompatible on the contracted axis (${k} vs ${y.shape[y.ndim - 2]})`,
     );
   }
-  const batch = broadcastShapes("matmul", x.shape.slice(0, -2), y.shape.slice(0, -2));
+  let batch: number[];
+  try {
+    batch = broadcastShapes("matmul", x.shape.slice(0, -2), y.shape.slice(0, -2));
+  } catch {
+    throw new RangeError(
+      `matmul: batch axes of shapes [${asTensor(a).shape}] and [${asTensor(b).shape}] cannot be broadcast together`,
+    );
+  }
   const outShape = [...batch, x.shape[x.ndim - 2], y.shape[y.ndim - 1]];
   let out = new Tensor(x.backend.matmul(x, y, outShape), outShape, x.dtype, x.backend);
   if (isFloat(x.dtype)) {
@@ -62,12 +71,19 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
  *
  * @example
  * ```ts
- * dot(u, v);
+ * import { np } from "../mod.ts";
+ * np.dot(np.array([1, 2]), np.array([3, 4])); // 11
  * ```
  */
 export function dot(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = coerce(a, b);
   if (x.ndim === 0 || y.ndim === 0) return mul(x, y);
+  const k = x.shape[x.ndim - 1], kb = y.shape[Math.max(0, y.ndim - 2)];
+  if (k !== kb) {
+    throw new RangeError(
+      `dot: shapes [${x.shape}] and [${y.shape}] are incompatible on the contracted axis (${k} vs ${kb})`,
+    );
+  }
   if (y.ndim <= 2) return matmul(x, y);
   // N-d: contract the last axis of a with the second-to-last of b.
   const yMoved = transpose(y, [
@@ -80,25 +96,34 @@ export function dot(a: TensorLike, b: TensorLike): Tensor {
 }
 
 /**
- * Einstein summation for one or two operands (`"ij,jk->ik"`, `"bti,ih->bth"`,
- * `"ii->i"` is not supported: repeated labels within one operand are an
- * error). Implemented as transposes, reshapes and one batched `matmul`.
+ * Einstein summation over one or two operands, as `jnp.einsum` without
+ * ellipses: `"ij,jk->ik"`, `"bti,ih->bth"`, `"ij->ji"`, `"i,i->"`, and the
+ * implicit form (`"ij,jk"`: labels seen once, sorted). Labels are letters;
+ * a label repeated within one operand (`"ii->i"`) is not supported. Size-1
+ * axes broadcast against the other operand. Implemented as sums,
+ * transposes, reshapes and one batched `matmul`, so gradients come free.
  *
  * @example
  * ```ts
- * einsum("btn,nm->btm", x, w);
+ * import { np } from "../mod.ts";
+ * const x = np.ones([2, 3, 4]), w = np.ones([4, 5]);
+ * np.einsum("btn,nm->btm", x, w).shape; // [2, 3, 5]
  * ```
  */
 export function einsum(subscripts: string, ...operands: TensorLike[]): Tensor {
   const spec = subscripts.replace(/\s+/g, "");
-  const [lhs, rhsGiven] = spec.split("->");
+  const parts = spec.split("->");
+  if (parts.length > 2 || !/^[a-zA-Z]*(,[a-zA-Z]*)*$/.test(parts[0]) || !/^[a-zA-Z]*$/.test(parts[1] ?? "")) {
+    throw new RangeError(`einsum: cannot parse "${subscripts}" (labels are letters; ellipses are not supported)`);
+  }
+  const [lhs, rhsGiven] = parts;
   const inputs = lhs.split(",");
   if (inputs.length !== operands.length || inputs.length < 1 || inputs.length > 2) {
     throw new RangeError(
       `einsum: "${subscripts}" names ${inputs.length} operands, got ${operands.length} (1 or 2 supported)`,
     );
   }
-  const ts = operands.map((o) => asTensor(o));
+  let ts = operands.map((o) => asTensor(o));
   const sizes = new Map<string, number>();
   inputs.forEach((labels, k) => {
     if (labels.length !== ts[k].ndim) {
@@ -111,14 +136,21 @@ export function einsum(subscripts: string, ...operands: TensorLike[]): Tensor {
       const d = ts[k].shape[i];
       const prev = sizes.get(l);
       if (prev !== undefined && prev !== d && prev !== 1 && d !== 1) {
-        throw new RangeError(`einsum: label ${l} has sizes ${prev} and ${d}`);
+        throw new RangeError(
+          `einsum: label ${l} has sizes ${prev} and ${d} in "${subscripts}" with shapes ${
+            ts.map((t) => `[${t.shape}]`).join(", ")
+          }`,
+        );
       }
-      sizes.set(l, Math.max(prev ?? 1, d));
+      sizes.set(l, prev === undefined || prev === 1 ? d : prev);
     });
   });
+  // Broadcast size-1 axes up front, so that every label has one size below.
+  ts = ts.map((t, k) => broadcastTo(t, [...inputs[k]].map((l) => sizes.get(l)!)));
   const counts = new Map<string, number>();
   for (const l of inputs.join("")) counts.set(l, (counts.get(l) ?? 0) + 1);
   const out = rhsGiven ?? [...counts.keys()].filter((l) => counts.get(l) === 1).sort().join("");
+  if (new Set(out).size !== out.length) throw new RangeError(`einsum: repeated output label in "${subscripts}"`);
   for (const l of out) if (!sizes.has(l)) throw new RangeError(`einsum: output label ${l} is not in the inputs`);
   if (ts.length === 1) {
     const labels = inputs[0];
@@ -142,13 +174,22 @@ export function einsum(subscripts: string, ...operands: TensorLike[]): Tensor {
   if (dropB.length) b = sum(b, dropB);
   const order = (kept: string[], groups: string[][]) => groups.flat().map((l) => kept.indexOf(l));
   const size = (ls: string[]) => ls.reduce((n, l) => n * sizes.get(l)!, 1);
-  const at = transpose(a, order(keptA, [batch, freeA, contract]));
-  const bt = transpose(b, order(keptB, [batch, contract, freeB]));
   const batchShape = batch.map((l) => sizes.get(l)!);
-  const a3 = reshape(at, [...at.shape.slice(0, batch.length), size(freeA), size(contract)]);
-  const b3 = reshape(bt, [...bt.shape.slice(0, batch.length), size(contract), size(freeB)]);
-  const prod = matmul(a3, b3);
-  const full = reshape(prod, [...batchShape, ...freeA.map((l) => sizes.get(l)!), ...freeB.map((l) => sizes.get(l)!)]);
+  const a3 = reshape(transpose(a, order(keptA, [batch, freeA, contract])), [
+    ...batchShape,
+    size(freeA),
+    size(contract),
+  ]);
+  const b3 = reshape(transpose(b, order(keptB, [batch, contract, freeB])), [
+    ...batchShape,
+    size(contract),
+    size(freeB),
+  ]);
+  const full = reshape(matmul(a3, b3), [
+    ...batchShape,
+    ...freeA.map((l) => sizes.get(l)!),
+    ...freeB.map((l) => sizes.get(l)!),
+  ]);
   const have = [...batch, ...freeA, ...freeB];
   return transpose(full, [...out].map((l) => have.indexOf(l)));
 }

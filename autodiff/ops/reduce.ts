@@ -22,8 +22,11 @@ function keptShape(shape: readonly number[], axes: readonly number[]): number[] 
 
 function reducePrim(op: ReduceOp, name: string, x: TensorLike, axis: Axis, keepdims: boolean): Tensor {
   let t = asTensor(x);
-  if (op === "sum" && t.dtype === "bool") t = astype(t, "int32");
+  if ((op === "sum" || op === "prod") && t.dtype === "bool") t = astype(t, "int32");
   const axes = normalizeAxes(name, axis, t.ndim);
+  if ((op === "max" || op === "min") && axes.some((a) => t.shape[a] === 0)) {
+    throw new RangeError(`${name}: zero-size reduction over an axis of length 0 (shape [${t.shape}])`);
+  }
   const outShape = t.shape.filter((_, i) => !axes.includes(i));
   let out = axes.length === 0 ? t : new Tensor(t.backend.reduce(op, t, axes), outShape, t.dtype, t.backend);
   if (axes.length > 0 && isFloat(t.dtype)) {
@@ -61,7 +64,8 @@ function prodOthers(t: Tensor, axes: number[], yB: Tensor): Tensor {
  *
  * @example
  * ```ts
- * sumToShape(ones([4, 3]), [3]); // [4, 4, 4]
+ * import { np } from "../mod.ts";
+ * np.sumToShape(np.ones([4, 3]), [3]); // [4, 4, 4]
  * ```
  */
 export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
@@ -79,7 +83,8 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
  *
  * @example
  * ```ts
- * sum(x, -1, true);
+ * import { np } from "../mod.ts";
+ * np.sum(np.array([[1, 2], [3, 4]]), -1, true); // [[3], [7]]
  * ```
  */
 export function sum(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
@@ -91,11 +96,11 @@ export function sum(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
  *
  * @example
  * ```ts
- * max(x, 0);
+ * import { np } from "../mod.ts";
+ * np.max(np.array([[1, 5], [3, 2]]), 0); // [3, 5]
  * ```
  */
 export function max(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
-  checkNonEmpty("max", asTensor(x), axis);
   return reducePrim("max", "max", x, axis, keepdims);
 }
 
@@ -104,19 +109,12 @@ export function max(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
  *
  * @example
  * ```ts
- * min(x, 0);
+ * import { np } from "../mod.ts";
+ * np.min(np.array([[1, 5], [3, 2]]), 0); // [1, 2]
  * ```
  */
 export function min(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
-  checkNonEmpty("min", asTensor(x), axis);
   return reducePrim("min", "min", x, axis, keepdims);
-}
-
-function checkNonEmpty(op: string, t: Tensor, axis: Axis): void {
-  const axes = normalizeAxes(op, axis, t.ndim);
-  if (axes.some((a) => t.shape[a] === 0)) {
-    throw new RangeError(`${op}: zero-size reduction over an axis of length 0 (shape [${t.shape}])`);
-  }
 }
 
 /**
@@ -124,7 +122,8 @@ function checkNonEmpty(op: string, t: Tensor, axis: Axis): void {
  *
  * @example
  * ```ts
- * prod(x);
+ * import { np } from "../mod.ts";
+ * np.prod(np.array([2, 3, 4])); // 24
  * ```
  */
 export function prod(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
@@ -136,7 +135,8 @@ export function prod(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
  *
  * @example
  * ```ts
- * mean(x, 0);
+ * import { np } from "../mod.ts";
+ * np.mean(np.array([[1, 2], [3, 4]]), 0); // [2, 3]
  * ```
  */
 export function mean(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
@@ -152,13 +152,22 @@ export function mean(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
  *
  * @example
  * ```ts
- * variance(x, 0);
+ * import { np } from "../mod.ts";
+ * np.var(np.array([1, 2, 3, 4])); // 1.25
+ * np.var(np.array([1, 2, 3, 4]), 0, false, 1); // 1.667 (ddof = 1)
  * ```
  */
 export function variance(x: TensorLike, axis?: Axis, keepdims = false, ddof = 0): Tensor {
+  return varianceOf("var", x, axis, keepdims, ddof);
+}
+
+function varianceOf(name: string, x: TensorLike, axis: Axis, keepdims: boolean, ddof: number): Tensor {
   let t = asTensor(x);
   if (!isFloat(t.dtype)) t = astype(t, "float32");
-  const axes = normalizeAxes("var", axis, t.ndim);
+  const axes = normalizeAxes(name, axis, t.ndim);
+  if (!Number.isInteger(ddof) || ddof < 0) {
+    throw new RangeError(`${name}: ddof must be a non-negative integer, got ${ddof}`);
+  }
   const count = axes.reduce((n, a) => n * t.shape[a], 1);
   const centered = sub(t, mean(t, axes, true));
   return div(sum(square(centered), axes, keepdims), count - ddof);
@@ -169,11 +178,12 @@ export function variance(x: TensorLike, axis?: Axis, keepdims = false, ddof = 0)
  *
  * @example
  * ```ts
- * std(x, 0);
+ * import { np } from "../mod.ts";
+ * np.std(np.array([1, 3])); // 1
  * ```
  */
 export function std(x: TensorLike, axis?: Axis, keepdims = false, ddof = 0): Tensor {
-  return sqrt(variance(x, axis, keepdims, ddof));
+  return sqrt(varianceOf("std", x, axis, keepdims, ddof));
 }
 
 /**
@@ -182,7 +192,8 @@ export function std(x: TensorLike, axis?: Axis, keepdims = false, ddof = 0): Ten
  *
  * @example
  * ```ts
- * logsumexp(logits, -1);
+ * import { np } from "../mod.ts";
+ * np.logsumexp(np.array([[1000, 1000]]), -1); // [1000.693]
  * ```
  */
 export function logsumexp(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
@@ -199,14 +210,16 @@ export function logsumexp(x: TensorLike, axis?: Axis, keepdims = false): Tensor 
   return out;
 }
 
-function argReduce(op: "argmax" | "argmin", x: TensorLike, axis: number | undefined, keepdims: boolean): Tensor {
-  let t = asTensor(x);
-  if (axis === undefined) t = reshape(t, [t.size]);
+function argReduce(op: "argmax" | "argmin", x: TensorLike, axis: number | null | undefined, keepdims: boolean): Tensor {
+  const original = asTensor(x);
+  const t = axis === undefined || axis === null ? reshape(original, [original.size]) : original;
   const ax = normalizeAxis(op, axis ?? 0, t.ndim);
-  if (t.shape[ax] === 0) throw new RangeError(`${op}: empty axis ${ax} in shape [${t.shape}]`);
+  if (t.shape[ax] === 0) throw new RangeError(`${op}: empty axis ${ax} in shape [${original.shape}]`);
   const outShape = t.shape.filter((_, i) => i !== ax);
   const out = new Tensor(t.backend.argReduce(op, t, ax), outShape, "int32", t.backend);
-  return keepdims ? reshape(out, keptShape(t.shape, [ax])) : out;
+  if (!keepdims) return out;
+  // Without an axis every axis of the input was reduced.
+  return reshape(out, t === original ? keptShape(t.shape, [ax]) : original.shape.map(() => 1));
 }
 
 /**
@@ -215,10 +228,11 @@ function argReduce(op: "argmax" | "argmin", x: TensorLike, axis: number | undefi
  *
  * @example
  * ```ts
- * argmax(logits, -1);
+ * import { np } from "../mod.ts";
+ * np.argmax(np.array([[1, 3, 3], [2, 0, 1]]), -1); // int32 [1, 0]
  * ```
  */
-export function argmax(x: TensorLike, axis?: number, keepdims = false): Tensor {
+export function argmax(x: TensorLike, axis?: number | null, keepdims = false): Tensor {
   return argReduce("argmax", x, axis, keepdims);
 }
 
@@ -227,9 +241,10 @@ export function argmax(x: TensorLike, axis?: number, keepdims = false): Tensor {
  *
  * @example
  * ```ts
- * argmin(x, 0);
+ * import { np } from "../mod.ts";
+ * np.argmin(np.array([[1, 3], [0, 4]]), 0); // int32 [1, 0]
  * ```
  */
-export function argmin(x: TensorLike, axis?: number, keepdims = false): Tensor {
+export function argmin(x: TensorLike, axis?: number | null, keepdims = false): Tensor {
   return argReduce("argmin", x, axis, keepdims);
 }
