@@ -45,7 +45,9 @@ function row(x: Tensor, t: number): Tensor {
  *
  * @example
  * ```ts
+ * import { np } from "./mod.ts";
  * const [total, partial] = scan((c, x) => [np.add(c, x), np.add(c, x)], np.zeros([]), np.arange(4));
+ * // total = 6, partial = [0, 1, 3, 6]
  * ```
  */
 export function scan<C extends PyTree<Tensor>, X extends PyTree<Tensor> | null, Y extends PyTree<Tensor>>(
@@ -99,6 +101,13 @@ export function scan<C extends PyTree<Tensor>, X extends PyTree<Tensor> | null, 
         capture.watch([...carry, ...xt]);
         const r = runStep(carry, xt);
         capture.entries.length = 0;
+        // A closed-over tensor returned as is went through no op, so record() never saw it.
+        for (const l of [...r.ncLeaves, ...r.yLeaves]) {
+          if (!capture.tracked.has(l.id) && isFloat(l.dtype) && outer.some((o) => o.tracked.has(l.id))) {
+            capture.tracked.add(l.id);
+            capture.captures.push(l);
+          }
+        }
         return r;
       }, true)
       : runStep(carry, xt);

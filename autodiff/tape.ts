@@ -20,7 +20,19 @@ export interface TapeEntry {
   readonly vjp: VjpFn;
 }
 
-/** A list of recorded op applications and the tensors it tracks. */
+/**
+ * A list of recorded op applications and the tensors it tracks.
+ *
+ * @example
+ * ```ts
+ * import { np } from "./mod.ts";
+ * const x = np.array([1, 2]);
+ * const tape = new Tape();
+ * tape.watch([x]);
+ * withTape(tape, () => np.exp(x));
+ * tape.entries.length; // 1
+ * ```
+ */
 export class Tape {
   /** Ids of tensors whose cotangents this tape computes. */
   readonly tracked: Set<number> = new Set();
@@ -50,6 +62,13 @@ let paused = 0;
  * Runs `fn` with `tape` as the innermost recording tape. With `exclusive`,
  * the outer tapes record nothing meanwhile (they are still consulted for
  * captures).
+ *
+ * @example
+ * ```ts
+ * import { np } from "./mod.ts";
+ * const tape = new Tape();
+ * const y = withTape(tape, () => np.add(1, 2)); // nothing watched: nothing recorded
+ * ```
  */
 export function withTape<R>(tape: Tape, fn: () => R, exclusive = false): R {
   const saved = exclusive ? stack.splice(0, stack.length) : null;
@@ -62,7 +81,14 @@ export function withTape<R>(tape: Tape, fn: () => R, exclusive = false): R {
   }
 }
 
-/** The tapes currently recording, outermost first. */
+/**
+ * The tapes currently recording, outermost first.
+ *
+ * @example
+ * ```ts
+ * activeTapes().length; // 0 outside any transform
+ * ```
+ */
 export function activeTapes(): readonly Tape[] {
   return paused > 0 ? [] : stack;
 }
@@ -72,7 +98,8 @@ export function activeTapes(): readonly Tape[] {
  *
  * @example
  * ```ts
- * const y = noGrad(() => expensiveForward(x));
+ * import { np } from "./mod.ts";
+ * const y = noGrad(() => np.exp(np.ones([2]))); // recorded on no tape
  * ```
  */
 export function noGrad<R>(fn: () => R): R {
@@ -84,7 +111,15 @@ export function noGrad<R>(fn: () => R): R {
   }
 }
 
-/** True when some active tape tracks `t`. */
+/**
+ * True when some active tape tracks `t`.
+ *
+ * @example
+ * ```ts
+ * import { np } from "./mod.ts";
+ * isTracked(np.zeros([1])); // false outside any transform
+ * ```
+ */
 export function isTracked(t: Tensor): boolean {
   if (paused > 0) return false;
   for (const tape of stack) if (!tape.closed && tape.tracked.has(t.id)) return true;
@@ -94,6 +129,17 @@ export function isTracked(t: Tensor): boolean {
 /**
  * Records an op application on every active tape that tracks one of its
  * inputs. Called by every differentiable op after computing its outputs.
+ *
+ * @example
+ * ```ts
+ * import { np, type Tensor } from "./mod.ts";
+ * // An identity op whose gradient is doubled.
+ * function doubleGrad(x: Tensor): Tensor {
+ *   const out = np.add(x, 0);
+ *   record([x], [out], ([g]) => [g && np.mul(g, 2)]);
+ *   return out;
+ * }
+ * ```
  */
 export function record(inputs: readonly Tensor[], outputs: readonly Tensor[], vjp: VjpFn): void {
   if (paused > 0 || stack.length === 0) return;

@@ -15,6 +15,13 @@ import { flatten, type PyTree, unflatten } from "./tree.ts";
  * A new tensor object over the same storage, linked to `t` on the active
  * tapes (so gradients flow) but with its own identity (so a tape can tell
  * this use apart from other uses of `t`).
+ *
+ * @example
+ * ```ts
+ * import { np } from "./mod.ts";
+ * const x = np.ones([2]);
+ * alias(x).id !== x.id; // true
+ * ```
  */
 export function alias(t: Tensor): Tensor {
   const out = new Tensor(t.handle, t.shape, t.dtype, t.backend);
@@ -25,6 +32,17 @@ export function alias(t: Tensor): Tensor {
 /**
  * Runs the backward pass of `tape` from `outputs` seeded with `cotangents`
  * and returns the accumulated cotangent of every tracked tensor by id.
+ *
+ * @example
+ * ```ts
+ * import { np } from "./mod.ts";
+ * import { Tape, withTape } from "./tape.ts";
+ * const x = np.array([3]);
+ * const tape = new Tape();
+ * tape.watch([x]);
+ * const y = withTape(tape, () => np.mul(x, x));
+ * backpropagate(tape, [y], [np.ones([1])]).get(x.id); // [6]
+ * ```
  */
 export function backpropagate(
   tape: Tape,
@@ -89,7 +107,8 @@ export type VjpResult<O> = [O, (cotangent: PyTree<Tensor>) => PyTree<Tensor>[]];
  *
  * @example
  * ```ts
- * const [y, back] = vjp((x) => np.mul(x, x), np.array([3]));
+ * import { np, type Tensor } from "./mod.ts";
+ * const [y, back] = vjp((x: Tensor) => np.mul(x, x), np.array([3])); // y = [9]
  * back(np.array([1]))[0]; // [6]
  * ```
  */
@@ -122,7 +141,12 @@ export function vjp<O extends PyTree<Tensor>>(f: (...args: any[]) => O, ...prima
         );
       }
     });
-    const grads = backpropagate(tape, outTensors, ctLeaves as Tensor[]);
+    // A cotangent of another float dtype is converted (a float32 seed for a float64 output, say).
+    const seeds = (ctLeaves as Tensor[]).map((
+      c,
+      i,
+    ) => (c.dtype === outTensors[i].dtype ? c : astype(c, outTensors[i].dtype)));
+    const grads = backpropagate(tape, outTensors, seeds);
     return defs.map(([, def], i) =>
       unflatten(
         def,
@@ -156,7 +180,11 @@ function checkScalar(op: string, v: unknown): Tensor {
  *
  * @example
  * ```ts
- * const [loss, g] = valueAndGrad((p, x) => np.sum(np.square(np.mul(p.w, x))))(params, x);
+ * import { np, type Tensor } from "./mod.ts";
+ * const params = { w: np.array([1, 2]) }, x = np.array([3, 4]);
+ * const loss = (p: { w: Tensor }, x: Tensor) => np.sum(np.square(np.mul(p.w, x)));
+ * const [value, g] = valueAndGrad(loss)(params, x); // 73, { w: [18, 64] }
+ * const [, [gp, gx]] = valueAndGrad(loss, { argnums: [0, 1] })(params, x);
  * ```
  */
 export function valueAndGrad(
@@ -203,7 +231,8 @@ export function valueAndGrad(
  *
  * @example
  * ```ts
- * const df = grad((x) => np.sum(np.square(x)));
+ * import { np, type Tensor } from "./mod.ts";
+ * const df = grad((x: Tensor) => np.sum(np.square(x)));
  * df(np.array([1, 2])); // [2, 4]
  * ```
  */
@@ -222,7 +251,9 @@ export function grad(f: (...args: any[]) => any, options: GradOptions = {}): (..
  *
  * @example
  * ```ts
- * const target = stopGradient(np.mul(x, 2));
+ * import { np, type Tensor } from "./mod.ts";
+ * // d/dx of x * const(x) is const(x): [1, 2]
+ * grad((x: Tensor) => np.sum(np.mul(x, stopGradient(x))))(np.array([1, 2]));
  * ```
  */
 export function stopGradient<T extends PyTree>(x: T): T {
@@ -238,10 +269,12 @@ export function stopGradient<T extends PyTree>(x: T): T {
  *
  * @example
  * ```ts
+ * import { np, type Tensor } from "./mod.ts";
  * const spike = customVjp(
  *   (u: Tensor) => [np.astype(np.greater(u, 0), u.dtype), u],
  *   (u: Tensor, g: Tensor) => [np.div(g, np.square(np.add(1, np.mul(25, np.abs(u)))))],
  * );
+ * grad((u: Tensor) => np.sum(spike(u)))(np.array([0.1])); // [1 / 3.5^2]
  * ```
  */
 export function customVjp<A extends PyTree[], O extends PyTree<Tensor>, R>(

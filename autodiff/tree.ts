@@ -69,7 +69,15 @@ export function unflatten<L = unknown>(def: TreeDef, leaves: readonly L[]): PyTr
         return d.children.map(build);
       case "object": {
         const o: { [key: string]: PyTree<L> } = {};
-        d.keys.forEach((k, j) => (o[k] = build(d.children[j])));
+        // defineProperty, so that a key named "__proto__" stays a key.
+        d.keys.forEach((k, j) =>
+          Object.defineProperty(o, k, {
+            value: build(d.children[j]),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          })
+        );
         return o;
       }
     }
@@ -103,7 +111,14 @@ export function structure(tree: PyTree): TreeDef {
   return flatten(tree)[1];
 }
 
-/** Number of leaves of a structure. */
+/**
+ * Number of leaves of a structure.
+ *
+ * @example
+ * ```ts
+ * numLeaves(structure({ a: [1, 2], b: null })); // 2
+ * ```
+ */
 export function numLeaves(def: TreeDef): number {
   switch (def.kind) {
     case "leaf":
@@ -124,7 +139,9 @@ function sameStructure(a: TreeDef, b: TreeDef): boolean {
  *
  * @example
  * ```ts
- * map((p, g) => np.sub(p, np.mul(0.1, g)), params, grads);
+ * import { np } from "./mod.ts";
+ * const params = { w: np.ones([2]) }, grads = { w: np.ones([2]) };
+ * map((p, g) => np.sub(p, np.mul(0.1, g)), params, grads); // { w: [0.9, 0.9] }
  * ```
  */
 // deno-lint-ignore no-explicit-any
