@@ -47,7 +47,7 @@ export function assertAllClose(
   assert.equal(got.length, want.length, `${what}: length ${got.length} vs ${want.length}`);
   for (let i = 0; i < want.length; i++) {
     const g = Number(got[i]), w = Number(want[i]);
-    const ok = (Number.isNaN(w) && Number.isNaN(g)) || Math.abs(g - w) <= atol + rtol * Math.abs(w);
+    const ok = (Number.isNaN(w) && Number.isNaN(g)) || g === w || Math.abs(g - w) <= atol + rtol * Math.abs(w);
     assert.ok(ok, `${what}[${i}]: got ${g}, want ${w} (rtol ${rtol}, atol ${atol})`);
   }
 }
