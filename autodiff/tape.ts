@@ -10,8 +10,12 @@
 import { isFloat } from "./dtype.ts";
 import type { Tensor } from "./tensor.ts";
 
-/** Maps output cotangents to input cotangents (`null` = zero). */
-export type VjpFn = (cotangents: readonly (Tensor | null)[]) => (Tensor | null)[];
+/**
+ * Maps output cotangents to input cotangents (`null` = zero). `needed[i]`
+ * says whether the tape wants input `i`'s cotangent, so a rule may skip
+ * expensive work (a matmul's input gradient when only the weights train).
+ */
+export type VjpFn = (cotangents: readonly (Tensor | null)[], needed: readonly boolean[]) => (Tensor | null)[];
 
 /** One recorded op application. */
 export interface TapeEntry {

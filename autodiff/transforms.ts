@@ -69,7 +69,7 @@ export function backpropagate(
     });
     if (!any) continue;
     for (const o of entry.outputs) grads.delete(o.id);
-    const inCts = entry.vjp(cts);
+    const inCts = entry.vjp(cts, entry.inputs.map((inp) => tape.tracked.has(inp.id)));
     entry.inputs.forEach((inp, i) => {
       const g = inCts[i];
       if (g && tape.tracked.has(inp.id)) {

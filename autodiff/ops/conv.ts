@@ -176,9 +176,12 @@ function convCanonical(lhs: Tensor, rhs: Tensor, params: ConvParams): Tensor {
   const outShape = [lhs.shape[0], rhs.shape[0], ...convOutSpatial(lhs.shape, rhs.shape, params)];
   const out = new Tensor(lhs.backend.conv(lhs, rhs, params, outShape), outShape, lhs.dtype, lhs.backend);
   if (isFloat(lhs.dtype)) {
-    record([lhs, rhs], [out], ([g]) => {
+    record([lhs, rhs], [out], ([g], [needLhs, needRhs]) => {
       if (!g) return [null, null];
-      return [convLhsCotangent(g, rhs, lhs.shape, params), convRhsCotangent(g, lhs, rhs.shape, params)];
+      return [
+        needLhs ? convLhsCotangent(g, rhs, lhs.shape, params) : null,
+        needRhs ? convRhsCotangent(g, lhs, rhs.shape, params) : null,
+      ];
     });
   }
   return out;

@@ -53,11 +53,11 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
   let out = new Tensor(x.backend.matmul(x, y, outShape), outShape, x.dtype, x.backend);
   if (isFloat(x.dtype)) {
     const [xa, yb] = [x, y];
-    record([xa, yb], [out], ([g]) => {
+    record([xa, yb], [out], ([g], [needA, needB]) => {
       if (!g) return [null, null];
       return [
-        sumToShape(matmul(g, swapaxes(yb, -1, -2)), xa.shape),
-        sumToShape(matmul(swapaxes(xa, -1, -2), g), yb.shape),
+        needA ? sumToShape(matmul(g, swapaxes(yb, -1, -2)), xa.shape) : null,
+        needB ? sumToShape(matmul(swapaxes(xa, -1, -2), g), yb.shape) : null,
       ];
     });
   }
