@@ -31,6 +31,8 @@ export type Initializer = (shape: readonly number[], dtype: DType) => Tensor;
 class Frame {
   readonly params: Params;
   readonly state: Params;
+  /** Each state value as first created (what `init` returns, as Haiku's `collect_initial_state`). */
+  readonly initialState: Params = {};
   readonly initializing: boolean;
   readonly scopes: string[] = [];
   readonly counters = new Map<string, Map<string, number>>();
@@ -52,6 +54,15 @@ class Frame {
     const [next, sub] = random.split(this.#key);
     this.#key = next;
     return sub;
+  }
+
+  /** The key that the next {@link nextKey} splits (null when apply got none). */
+  get key(): PRNGKey | null {
+    return this.#key;
+  }
+
+  set key(k: PRNGKey | null) {
+    this.#key = k;
   }
 
   /** The module whose method is running, or "~" outside any module. */
@@ -114,6 +125,84 @@ function copyParams(p: Params): Params {
   return out;
 }
 
+/** The part of a transformed function's frame that a loop threads through its steps. */
+export interface FrameCarry {
+  /** The state, `{moduleName: {name: Tensor}}`. */
+  state: Params;
+  /** The random key (null when apply got none). */
+  key: PRNGKey | null;
+}
+
+function replaceContents(target: Params, source: Params): void {
+  for (const k of Object.keys(target)) delete target[k];
+  for (const [m, inner] of Object.entries(source)) target[m] = { ...inner };
+}
+
+/**
+ * A handle on the frame of the running transformed function, for loops such
+ * as `dynamicUnroll` whose body `scan` may run again during the backward
+ * pass, after the transformed function has returned. {@link FrameHandle.run}
+ * re-enters the frame with an explicit state and key (threaded through the
+ * loop's carry, as `hk.scan` does) and leaves the frame as it found it, so
+ * a recomputed step neither misses its parameters nor counts its state
+ * twice.
+ *
+ * @example
+ * ```ts
+ * const handle = captureFrame()!;
+ * let carry = handle.carry();
+ * const [y, next] = handle.run(carry, () => core.call(x, s));
+ * handle.commit(next);
+ * ```
+ */
+export interface FrameHandle {
+  /** The frame's current state and key. */
+  carry(): FrameCarry;
+  /** Runs `fn` in the frame with `carry` installed; returns its result and the carry it leaves. */
+  run<R>(carry: FrameCarry, fn: () => R): [R, FrameCarry];
+  /** Makes `carry` the frame's state and key (after a loop's last step). */
+  commit(carry: FrameCarry): void;
+}
+
+/**
+ * A {@link FrameHandle} on the running transformed function, or null
+ * outside one.
+ *
+ * @example
+ * ```ts
+ * const handle = captureFrame(); // inside nn.transform(...)
+ * ```
+ */
+export function captureFrame(): FrameHandle | null {
+  const frame = frames[frames.length - 1];
+  if (!frame) return null;
+  const scopes = frame.scopes.slice();
+  const carry = (): FrameCarry => ({ state: copyParams(frame.state), key: frame.key });
+  return {
+    carry,
+    run<R>(c: FrameCarry, fn: () => R): [R, FrameCarry] {
+      const saved = { state: copyParams(frame.state), key: frame.key, scopes: frame.scopes.splice(0) };
+      replaceContents(frame.state, c.state);
+      frame.key = c.key;
+      frame.scopes.push(...scopes);
+      frames.push(frame);
+      try {
+        const out = fn();
+        return [out, carry()];
+      } finally {
+        frames.pop();
+        replaceContents(frame.state, saved.state);
+        frame.key = saved.key;
+        frame.scopes.splice(0, frame.scopes.length, ...saved.scopes);
+      }
+    },
+    commit(c: FrameCarry): void {
+      replaceContents(frame.state, c.state);
+      frame.key = c.key;
+    },
+  };
+}
+
 /** Options of {@link getParameter} and {@link getState}. */
 export interface ParameterOptions {
   /** Element type (default float32). */
@@ -151,6 +240,7 @@ function lookup(
     throw new RangeError(`${op}: the init of ${scope}/${name} returned shape [${value.shape}], expected [${shape}]`);
   }
   (store[scope] ??= {})[name] = value;
+  if (what === "state") (frame.initialState[scope] ??= {})[name] = value;
   return value;
 }
 
@@ -192,6 +282,7 @@ export function getState(name: string, shape: readonly number[], options: Parame
  */
 export function setState(name: string, value: Tensor): void {
   const frame = currentFrame("setState");
+  if (!frame.state[frame.scope]?.[name]) (frame.initialState[frame.scope] ??= {})[name] = value;
   (frame.state[frame.scope] ??= {})[name] = value;
 }
 
@@ -262,11 +353,18 @@ export abstract class Module {
   /** Runs `fn` with this module as the current scope. */
   protected inScope<R>(fn: () => R): R {
     const frame = currentFrame(this.name);
+    // As in Haiku, submodule numbering restarts in every method call, so a
+    // submodule built inside `call` gets the same name (and parameters) on
+    // every call, e.g. at every step of an unrolled core.
+    const counters = frame.counters.get(this.name);
+    frame.counters.delete(this.name);
     frame.scopes.push(this.name);
     try {
       return fn();
     } finally {
       frame.scopes.pop();
+      if (counters) frame.counters.set(this.name, counters);
+      else frame.counters.delete(this.name);
     }
   }
 
@@ -323,6 +421,9 @@ export function transform<A extends unknown[], O>(fn: (...args: A) => O): Transf
 
 /**
  * Like {@link transform} for functions that also read and write state.
+ * As in Haiku, `init` returns each state value as its initializer made it
+ * (before any `setState` of that run), and `apply` returns the state as the
+ * function left it.
  *
  * @example
  * ```ts
@@ -336,7 +437,7 @@ export function transformWithState<A extends unknown[], O>(fn: (...args: A) => O
     init: (key, ...args) => {
       const frame = new Frame({}, {}, checkKey("init", key, false), true);
       runInFrame(frame, () => fn(...args));
-      return { params: frame.params, state: frame.state };
+      return { params: frame.params, state: frame.initialState };
     },
     apply: (params, state, key, ...args) => {
       if (params === null || typeof params !== "object") {

@@ -7,7 +7,7 @@
  * @module
  */
 import { np, type PyTree, scan, type Tensor } from "../autodiff/mod.ts";
-import { Module, type ModuleOptions } from "./module.ts";
+import { captureFrame, type FrameCarry, Module, type ModuleOptions } from "./module.ts";
 
 /** A recurrent state: any pytree of tensors. */
 export type RNNState = PyTree<Tensor>;
@@ -28,7 +28,7 @@ export abstract class RNNCore extends Module {
   /** The state at the start of a sequence for `batchSize` samples. */
   abstract initialState(batchSize: number): RNNState;
   /** One step: `[output, newState]`. */
-  abstract call(x: Tensor, state: RNNState): [Tensor, RNNState];
+  abstract override call(x: Tensor, state: RNNState): [Tensor, RNNState];
 }
 
 /** A layer of a {@link DeepRNN}: a core, a stateless module, or a plain function. */
@@ -47,7 +47,7 @@ export function isRNNCore(layer: unknown): layer is RNNCore {
 }
 
 function applyStateless(layer: DeepRNNLayer, x: Tensor): Tensor {
-  return layer instanceof Module ? layer.call(x) : (layer as (x: Tensor) => Tensor)(x);
+  return layer instanceof Module ? (layer as Module).call(x) : (layer as (x: Tensor) => Tensor)(x);
 }
 
 /**
@@ -113,9 +113,20 @@ function toTimeMajor(op: string, inputs: Tensor, timeMajor: boolean): Tensor {
   return timeMajor ? inputs : np.swapaxes(inputs, 0, 1);
 }
 
+/** Time steps `from .. to-1` of time-major `xs`. */
+function steps(xs: Tensor, from: number, to: number): Tensor {
+  return np.slice(xs, xs.shape.map((_, d) => (d === 0 ? from : 0)), xs.shape.map((n, d) => (d === 0 ? to : n)));
+}
+
 /**
  * Unrolls `core` over the time axis of `inputs` with `scan`.
  * Returns `[outputs, finalState]`, outputs in the layout of the inputs.
+ *
+ * Inside a transformed function the module state and the random key travel
+ * in the scan's carry (as in `hk.scan`), so that gradients, which recompute
+ * steps after `apply` has returned, see the parameters, the state and the
+ * keys of each step. The first step runs before the scan, so that it can
+ * create parameters and state (Haiku does the same in `init`).
  *
  * @example
  * ```ts
@@ -130,15 +141,44 @@ export function dynamicUnroll(
 ): [Tensor, RNNState] {
   const { timeMajor = true, reverse = false } = options;
   const xs = toTimeMajor("dynamicUnroll", inputs, timeMajor);
-  const [finalState, ys] = scan(
-    (state: RNNState, x: Tensor) => {
-      const [y, s] = core.call(x, state);
-      return [s, y];
-    },
-    initialState,
-    xs,
-    { reverse },
-  );
+  const frame = captureFrame();
+  if (frame === null) {
+    const [finalState, ys] = scan(
+      (state: RNNState, x: Tensor) => {
+        const [y, s] = core.call(x, state);
+        return [s, y];
+      },
+      initialState,
+      xs,
+      { reverse },
+    );
+    return [timeMajor ? ys : np.swapaxes(ys, 0, 1), finalState];
+  }
+  const T = xs.shape[0];
+  if (T === 0) throw new RangeError(`dynamicUnroll: the time axis of inputs [${inputs.shape}] is empty`);
+  const first = reverse ? T - 1 : 0;
+  const x0 = np.squeeze(steps(xs, first, first + 1), 0);
+  const [[y0, s0], c0] = frame.run(frame.carry(), () => core.call(x0, initialState));
+  let finalState = s0, carry = c0;
+  let ys = np.expandDims(y0, 0);
+  if (T > 1) {
+    const rest = reverse ? steps(xs, 0, T - 1) : steps(xs, 1, T);
+    // The frame carry is a pytree of tensors (state) and a key or null.
+    type Carry = [RNNState, FrameCarry];
+    const [last, yRest] = scan(
+      (c: PyTree<Tensor>, x: Tensor): [PyTree<Tensor>, Tensor] => {
+        const [state, fc] = c as unknown as Carry;
+        const [[y, s], next] = frame.run(fc, () => core.call(x, state));
+        return [[s, next] as unknown as PyTree<Tensor>, y];
+      },
+      [s0, c0] as unknown as PyTree<Tensor>,
+      rest,
+      { reverse },
+    );
+    [finalState, carry] = last as unknown as Carry;
+    ys = reverse ? np.concatenate([yRest, ys], 0) : np.concatenate([ys, yRest], 0);
+  }
+  frame.commit(carry);
   return [timeMajor ? ys : np.swapaxes(ys, 0, 1), finalState];
 }
 
