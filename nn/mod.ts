@@ -39,3 +39,4 @@ export {
   staticUnroll,
   type UnrollOptions,
 } from "./rnn.ts";
+export * from "./layers/mod.ts";
