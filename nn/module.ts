@@ -149,10 +149,15 @@ function replaceContents(target: Params, source: Params): void {
  *
  * @example
  * ```ts
- * const handle = captureFrame()!;
- * let carry = handle.carry();
- * const [y, next] = handle.run(carry, () => core.call(x, s));
- * handle.commit(next);
+ * import { np, random } from "../mod.ts";
+ * import { captureFrame, getState, setState, transformWithState } from "./module.ts";
+ * const f = transformWithState(() => {
+ *   const frame = captureFrame()!;
+ *   const step = () => setState("n", np.add(getState("n", [], { init: () => np.zeros([]) }), 1));
+ *   const [, after] = frame.run(frame.carry(), step); // the frame's own state is untouched
+ *   frame.commit(after); // now it holds n = 1
+ * });
+ * f.apply({}, {}, null)[1]; // { "~": { n: 1 } }
  * ```
  */
 export interface FrameHandle {
@@ -170,7 +175,9 @@ export interface FrameHandle {
  *
  * @example
  * ```ts
- * const handle = captureFrame(); // inside nn.transform(...)
+ * import { captureFrame, transform } from "./module.ts";
+ * transform(() => captureFrame() !== null).apply({}, null); // true
+ * captureFrame(); // null
  * ```
  */
 export function captureFrame(): FrameHandle | null {
