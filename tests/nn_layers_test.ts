@@ -372,6 +372,21 @@ describe("dropout", () => {
     for (let i = 0; i < 50; i++) assert.equal(g[i], y[i] === 0 ? 0 : 2, `element ${i}: y ${y[i]}, x ${xd[i]}`);
   });
 
+  test("inside dynamicUnroll, the backward pass sees the forward pass's masks", () => {
+    const net = nn.transform((x: Tensor) => {
+      const core = new nn.DeepRNN([new nn.Linear(3), (h: Tensor) => nn.dropout(nn.nextRngKey(), 0.5, h)]);
+      return nn.dynamicUnroll(core, x, core.initialState(x.shape[1]))[0];
+    });
+    const x = f64([5, 2, 3], 3);
+    const params = net.init(random.key(0), x);
+    const y = net.apply(params, random.key(9), x);
+    const g = grad((p: nn.Params) => np.sum(net.apply(p, random.key(9), x)))(params);
+    // d sum(y) / d b_j = (number of kept entries of unit j) / (1 - rate).
+    const kept = [0, 0, 0];
+    y.dataSync().forEach((v, i) => (kept[i % 3] += v === 0 ? 0 : 2));
+    assert.deepEqual(Array.from(g.linear.b.dataSync()), kept);
+  });
+
   test("broadcastDims shares the mask along the given axes", () => {
     const y = nn.dropout(random.key(2), 0.5, np.ones([4, 64]), { broadcastDims: [0] }).toArray() as number[][];
     for (const row of y) assert.deepEqual(row, y[0]);
