@@ -180,7 +180,58 @@ describe("transform", () => {
   });
 });
 
+/** A core whose output is the running sum of its inputs, scaled by a parameter. */
+class RunningSum extends nn.RNNCore {
+  constructor() {
+    super({}, "running_sum");
+  }
+  initialState(batch: number): Tensor {
+    return np.zeros([batch, 2], { dtype: "float64" });
+  }
+  call(x: Tensor, state: Tensor): [Tensor, Tensor] {
+    const scale = nn.getParameter("scale", [], { dtype: "float64", init: nn.initializers.constant(2) });
+    const next = np.add(state, x);
+    return [np.mul(next, scale), next];
+  }
+}
+
 describe("unrolled cores inside transforms", () => {
+  test("dynamicUnroll (forward and reverse, time- or batch-major) matches closed-form running sums", () => {
+    const x = np.array(Array.from({ length: 5 * 3 * 2 }, (_, i) => (i * 7) % 5), {
+      shape: [5, 3, 2],
+      dtype: "float64",
+    });
+    const xd = x.dataSync();
+    const runningSum = (reverse: boolean) => {
+      const out = new Float64Array(xd.length);
+      for (let j = 0; j < 6; j++) {
+        let acc = 0;
+        for (let k = 0; k < 5; k++) {
+          const t = reverse ? 4 - k : k;
+          acc += xd[t * 6 + j];
+          out[t * 6 + j] = 2 * acc;
+        }
+      }
+      return out;
+    };
+    for (const reverse of [false, true]) {
+      const dyn = nn.transform((v: Tensor) => {
+        const core = new RunningSum();
+        return nn.dynamicUnroll(core, v, core.initialState(3), { reverse });
+      });
+      const params = dyn.init(random.key(0), x);
+      const [ys, final] = dyn.apply(params, null, x);
+      assertAllClose(ys.dataSync(), runningSum(reverse), { rtol: 0, atol: 1e-12 }, `reverse ${reverse}`);
+      assertAllClose((final as Tensor).dataSync(), np.sum(x, 0).dataSync(), { rtol: 0, atol: 1e-12 });
+      const batchMajor = nn.transform((v: Tensor) => {
+        const core = new RunningSum();
+        return nn.dynamicUnroll(core, v, core.initialState(3), { reverse, timeMajor: false })[0];
+      });
+      const yb = batchMajor.apply(params, null, np.swapaxes(x, 0, 1));
+      assertAllClose(np.swapaxes(yb, 0, 1).dataSync(), runningSum(reverse), { rtol: 0, atol: 1e-12 });
+    }
+  });
+
   // The backward pass of dynamicUnroll's scan recomputes steps after apply has
   // returned; the modules must still find their parameters.
   const net = nn.transform((x: Tensor) => {
