@@ -12,3 +12,4 @@
  */
 export * from "./autodiff/mod.ts";
 export * as nn from "./nn/mod.ts";
+export * as axn from "./nn/axn/mod.ts";
