@@ -40,3 +40,4 @@ export {
   type UnrollOptions,
 } from "./rnn.ts";
 export * from "./layers/mod.ts";
+export * from "./neurons/mod.ts";

@@ -1,0 +1,71 @@
+/**
+ * Leaky integrator: a non-spiking readout.
+ *
+ * @module
+ */
+import { np, type Tensor } from "../../autodiff/mod.ts";
+import { constant } from "../initializers.ts";
+import type { ModuleOptions } from "../module.ts";
+import { checkDecayOption, decayParameter, Neuron } from "./neuron.ts";
+
+/** Options of {@link LI}. */
+export interface LIOptions extends ModuleOptions {
+  /** Decay: a number makes a learnable scalar with that initial value; omitted, a learnable per-neuron tensor (init 0.8). */
+  beta?: number;
+}
+
+/** The parameters of one LI step (`beta` already clipped to [0, 1]). */
+export interface LIParams {
+  /** Decay, scalar or `hiddenShape`. */
+  beta: Tensor;
+}
+
+/**
+ * One LI step: `V' = beta*V + x`. Returns `V'` (output and new state).
+ *
+ * @example
+ * ```ts
+ * import { np } from "../../mod.ts";
+ * liStep({ beta: np.array(0.5) }, np.array([1]), np.array([2])); // [2]
+ * ```
+ */
+export function liStep(p: LIParams, x: Tensor, v: Tensor): Tensor {
+  return np.add(np.mul(p.beta, v), x);
+}
+
+/** spyx's per-neuron init of the LI decay. */
+const LI_DECAY = constant(0.8);
+
+/**
+ * Leaky integrators (spyx `LI`): `V' = beta*V + x`, output `V'`; no spikes,
+ * the usual readout of a spiking network. Parameter `beta` (used as
+ * `clip(beta, 0, 1)`; per-neuron init 0.8). State `V`: `[batch, ...hiddenShape]`.
+ *
+ * @example
+ * ```ts
+ * import { nn, np, random, type Tensor } from "../../mod.ts";
+ * const net = nn.transform((x: Tensor) => {
+ *   const core = new nn.LI([3]);
+ *   return nn.dynamicUnroll(core, x, core.initialState(2));
+ * });
+ * const x = np.ones([5, 2, 3]); // [T, B, n]
+ * const [traces, v] = net.apply(net.init(random.key(0), x), null, x);
+ * ```
+ */
+export class LI extends Neuron {
+  /** The scalar initial decay, or undefined for per-neuron decays. */
+  readonly beta: number | undefined;
+
+  constructor(hiddenShape: readonly number[], options: LIOptions = {}) {
+    super(hiddenShape, options, "LI", 1);
+    this.beta = checkDecayOption("LI", "beta", options.beta);
+  }
+
+  /** One step on `x: [B, ...hiddenShape]` and `V: [B, ...hiddenShape]`: `[V', V']`. */
+  call(x: Tensor, state: Tensor): [Tensor, Tensor] {
+    const [input, v] = this.checkStep(x, state);
+    const beta = decayParameter("beta", this.beta, this.hiddenShape, input.dtype, LI_DECAY);
+    const vNext = liStep({ beta }, input, v);
+    return [vNext, vNext];
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * What every neuron model shares: the base classes (hidden shape, threshold,
+ * activation, initial state, checks of a step's input and state), the
+ * decay parameters (`beta`, `alpha`, `gamma`), the recurrent weights `w`
+ * and the packing of two-part states. The math of each model lives in its
+ * own file.
+ *
+ * @module
+ */
+import { type DType, isFloat, promoteTypes } from "../../autodiff/dtype.ts";
+import { isTensor, np, type Tensor } from "../../autodiff/mod.ts";
+import { type SpikeActivation, superspike } from "../axn/mod.ts";
+import { constant, truncatedNormal } from "../initializers.ts";
+import { getParameter, type Initializer, type ModuleOptions } from "../module.ts";
+import { RNNCore } from "../rnn.ts";
+
+/** Options of every spiking neuron. */
+export interface SpikingOptions extends ModuleOptions {
+  /** Firing threshold `thr`, a constant (default 1). */
+  threshold?: number;
+  /** Spike function with its surrogate gradient (default `axn.superspike()`). */
+  activation?: (u: Tensor) => Tensor;
+}
+
+function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function checkHiddenShape(kind: string, hiddenShape: unknown): number[] {
+  if (
+    !Array.isArray(hiddenShape) || hiddenShape.length === 0 ||
+    !hiddenShape.every((d) => typeof d === "number" && Number.isInteger(d) && d > 0)
+  ) {
+    const shown = Array.isArray(hiddenShape) ? `[${hiddenShape.join(", ")}]` : String(hiddenShape);
+    throw new TypeError(`${kind}: hiddenShape must be a non-empty array of positive integers, got ${shown}`);
+  }
+  return hiddenShape.slice();
+}
+
+/**
+ * Checks a decay option (`beta`, `alpha`, `gamma`): a finite number, or
+ * undefined for a per-neuron parameter.
+ *
+ * @example
+ * ```ts
+ * checkDecayOption("LIF", "beta", 0.9); // 0.9
+ * checkDecayOption("LIF", "beta", undefined); // undefined
+ * ```
+ */
+export function checkDecayOption(kind: string, name: string, value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new TypeError(
+      `${kind}: ${name} must be a finite number (a learnable scalar) or omitted (per-neuron), got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Base of every neuron model: an {@link RNNCore} over inputs `[..., ...hiddenShape]`
+ * whose state is `[..., ...hiddenShape]`, or, for two-part states, the same
+ * with the last axis doubled (`[V, A]` or `[V, I]` packed along it).
+ *
+ * @example
+ * ```ts
+ * import { nn, np } from "../../mod.ts";
+ * const net = nn.transform(() => new nn.ALIF([4]).initialState(2));
+ * net.apply({}, null).shape; // [2, 8]
+ * ```
+ */
+export abstract class Neuron extends RNNCore {
+  /** Shape of the neuron layer (without the batch axis). */
+  readonly hiddenShape: readonly number[];
+  /** The model's name (the class name), used in errors. */
+  readonly kind: string;
+  /** 1 for a state `V`, 2 for a state `[V, A]` / `[V, I]`. */
+  readonly stateParts: 1 | 2;
+
+  constructor(hiddenShape: readonly number[], options: ModuleOptions, kind: string, stateParts: 1 | 2) {
+    super(options, kind);
+    this.kind = kind;
+    this.hiddenShape = Object.freeze(checkHiddenShape(kind, hiddenShape));
+    this.stateParts = stateParts;
+  }
+
+  /** Shape of the state of one sample. */
+  get stateShape(): number[] {
+    const s = this.hiddenShape.slice();
+    s[s.length - 1] *= this.stateParts;
+    return s;
+  }
+
+  /** Zeros of shape `[batchSize, ...stateShape]`. */
+  initialState(batchSize: number, dtype: DType = "float32"): Tensor {
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new RangeError(`${this.kind}.initialState: batchSize must be a positive integer, got ${batchSize}`);
+    }
+    if (!isFloat(dtype)) throw new TypeError(`${this.kind}.initialState: dtype must be a float dtype, got ${dtype}`);
+    return np.zeros([batchSize, ...this.stateShape], { dtype });
+  }
+
+  /**
+   * Checks a step's input `[..., ...hiddenShape]` and state
+   * `[..., ...stateShape]` (same leading axes) and returns both in their
+   * common float dtype.
+   */
+  protected checkStep(x: unknown, state: unknown): [Tensor, Tensor] {
+    const k = this.kind, h = this.hiddenShape;
+    if (!isTensor(x)) throw new TypeError(`${k}: the input must be a Tensor, got ${typeof x}`);
+    if (!isTensor(state)) {
+      throw new TypeError(`${k}: the state must be a Tensor, got ${Array.isArray(state) ? "an array" : typeof state}`);
+    }
+    if (x.ndim < h.length || !sameShape(x.shape.slice(x.ndim - h.length), h)) {
+      throw new RangeError(
+        `${k}: input of shape ${formatShape(x.shape)} does not end with hiddenShape ${formatShape(h)}`,
+      );
+    }
+    const want = [...x.shape.slice(0, x.ndim - h.length), ...this.stateShape];
+    if (!sameShape(state.shape, want)) {
+      const parts = this.stateParts === 2 ? " (two parts packed along the last axis)" : "";
+      throw new RangeError(
+        `${k}: state of shape ${formatShape(state.shape)} does not match input of shape ${
+          formatShape(x.shape)
+        }: expected ${formatShape(want)}${parts}`,
+      );
+    }
+    const dtype = promoteTypes(isFloat(x.dtype) ? x.dtype : "float32", isFloat(state.dtype) ? state.dtype : "float32");
+    return [np.astype(x, dtype), np.astype(state, dtype)];
+  }
+
+  /** One step: `[output, newState]`. */
+  abstract override call(x: Tensor, state: Tensor): [Tensor, Tensor];
+}
+
+/**
+ * Base of the spiking models: adds the constant `threshold` and the spike
+ * `activation`.
+ *
+ * @example
+ * ```ts
+ * import { axn, nn } from "../../mod.ts";
+ * nn.transform(() => new nn.LIF([8], { threshold: 0.5, activation: axn.arctan() }).threshold).apply({}, null); // 0.5
+ * ```
+ */
+export abstract class SpikingNeuron extends Neuron {
+  /** Firing threshold. */
+  readonly threshold: number;
+  /** Spike function. */
+  readonly activation: SpikeActivation;
+
+  constructor(
+    hiddenShape: readonly number[],
+    options: SpikingOptions,
+    kind: string,
+    stateParts: 1 | 2,
+  ) {
+    super(hiddenShape, options, kind, stateParts);
+    const { threshold = 1, activation = superspike() } = options;
+    if (typeof threshold !== "number" || !Number.isFinite(threshold)) {
+      throw new TypeError(`${kind}: threshold must be a finite number, got ${String(threshold)}`);
+    }
+    if (typeof activation !== "function") {
+      throw new TypeError(`${kind}: activation must be a function (u: Tensor) => Tensor, got ${typeof activation}`);
+    }
+    this.threshold = threshold;
+    this.activation = activation as SpikeActivation;
+  }
+}
+
+/** spyx's per-neuron decay init: normal, mean 0.5, stddev 0.25, truncated at two stddevs. */
+const PER_NEURON_DECAY: Initializer = truncatedNormal(0.25, 0.5);
+
+/**
+ * The decay parameter `name` of the current module, clipped to `[0, 1]`:
+ * a learnable scalar initialised to `value` when `value` is a number, else
+ * a learnable tensor of shape `hiddenShape` initialised with `perNeuronInit`
+ * (default truncated normal, mean 0.5, stddev 0.25).
+ *
+ * @example
+ * ```ts
+ * import { nn, random } from "../../mod.ts";
+ * const f = nn.transform(() => decayParameter("beta", undefined, [8], "float32")); // clipped to [0, 1]
+ * f.init(random.key(0))["~"].beta.shape; // [8] (the raw parameter)
+ * ```
+ */
+export function decayParameter(
+  name: string,
+  value: number | undefined,
+  hiddenShape: readonly number[],
+  dtype: DType,
+  perNeuronInit: Initializer = PER_NEURON_DECAY,
+): Tensor {
+  const raw = value === undefined
+    ? getParameter(name, hiddenShape, { dtype, init: perNeuronInit })
+    : getParameter(name, [], { dtype, init: constant(value) });
+  return np.clip(raw, 0, 1);
+}
+
+/**
+ * The recurrent weights `w` of the current module, shape
+ * `[...hiddenShape, ...hiddenShape]`, truncated normal init (stddev 1).
+ *
+ * @example
+ * ```ts
+ * import { nn, random } from "../../mod.ts";
+ * const f = nn.transform(() => recurrentWeights([8], "float32"));
+ * f.init(random.key(0))["~"].w.shape; // [8, 8]
+ * ```
+ */
+export function recurrentWeights(hiddenShape: readonly number[], dtype: DType): Tensor {
+  return getParameter("w", [...hiddenShape, ...hiddenShape], { dtype, init: truncatedNormal(1) });
+}
+
+/**
+ * `S @ w` over the hidden axes: spikes `[..., ...h]` and weights
+ * `[...h, ...h]` are flattened to `[..., N]` and `[N, N]`, multiplied and
+ * reshaped back.
+ *
+ * @example
+ * ```ts
+ * import { np } from "../../mod.ts";
+ * feedback(np.ones([2, 3]), np.eye(3)); // ones [2, 3]
+ * ```
+ */
+export function feedback(s: Tensor, w: Tensor): Tensor {
+  const h = w.shape.slice(0, w.ndim / 2);
+  if (h.length === 1) return np.matmul(s, w);
+  const n = h.reduce((a, b) => a * b, 1);
+  const lead = s.shape.slice(0, s.ndim - h.length);
+  return np.reshape(np.matmul(np.reshape(s, [...lead, n]), np.reshape(w, [n, n])), s.shape);
+}
+
+/**
+ * Splits a two-part state along its last axis: `[V, A]` -> `V`, `A`.
+ *
+ * @example
+ * ```ts
+ * import { np } from "../../mod.ts";
+ * const [v, a] = unpackState(np.zeros([2, 8])); // two [2, 4]
+ * ```
+ */
+export function unpackState(state: Tensor): [Tensor, Tensor] {
+  const [v, a] = np.split(state, 2, -1);
+  return [v, a];
+}
+
+/**
+ * Packs two state parts along the last axis: `V`, `A` -> `[V, A]`.
+ *
+ * @example
+ * ```ts
+ * import { np } from "../../mod.ts";
+ * packState(np.zeros([2, 4]), np.ones([2, 4])).shape; // [2, 8]
+ * ```
+ */
+export function packState(v: Tensor, a: Tensor): Tensor {
+  return np.concatenate([v, a], -1);
+}
