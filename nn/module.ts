@@ -257,7 +257,12 @@ function lookup(
  *
  * @example
  * ```ts
- * const w = nn.getParameter("w", [inSize, outSize], { init: nn.initializers.truncatedNormal(0.1) });
+ * import { nn, np, random, type Tensor } from "../mod.ts";
+ * const affine = nn.transform((x: Tensor) => {
+ *   const w = nn.getParameter("w", [x.shape[1], 3], { init: nn.initializers.truncatedNormal(0.1) });
+ *   return np.matmul(x, w);
+ * });
+ * affine.init(random.key(0), np.ones([2, 4]))["~"].w.shape; // [4, 3]
  * ```
  */
 export function getParameter(name: string, shape: readonly number[], options: ParameterOptions = {}): Tensor {
@@ -271,7 +276,12 @@ export function getParameter(name: string, shape: readonly number[], options: Pa
  *
  * @example
  * ```ts
- * const count = nn.getState("count", [], { init: nn.initializers.constant(0) });
+ * import { nn, np, random } from "../mod.ts";
+ * const counter = nn.transformWithState(() => {
+ *   const count = nn.getState("count", [], { init: nn.initializers.constant(0) });
+ *   nn.setState("count", np.add(count, 1));
+ * });
+ * const { state } = counter.init(random.key(0)); // count 0
  * ```
  */
 export function getState(name: string, shape: readonly number[], options: ParameterOptions = {}): Tensor {
@@ -284,7 +294,11 @@ export function getState(name: string, shape: readonly number[], options: Parame
  *
  * @example
  * ```ts
- * nn.setState("count", np.add(count, 1));
+ * import { nn, np } from "../mod.ts";
+ * const counter = nn.transformWithState(() => {
+ *   nn.setState("count", np.add(nn.getState("count", [], { init: nn.initializers.constant(0) }), 1));
+ * });
+ * const [, state] = counter.apply({}, {}, null); // count 1
  * ```
  */
 export function setState(name: string, value: Tensor): void {
@@ -298,7 +312,9 @@ export function setState(name: string, value: Tensor): void {
  *
  * @example
  * ```ts
- * const mask = random.bernoulli(nn.nextRngKey(), 0.9, x.shape);
+ * import { nn, np, random, type Tensor } from "../mod.ts";
+ * const noisy = nn.transform((x: Tensor) => np.add(x, random.normal(nn.nextRngKey(), x.shape)));
+ * noisy.apply({}, random.key(1), np.zeros([3]));
  * ```
  */
 export function nextRngKey(): PRNGKey {
@@ -310,7 +326,9 @@ export function nextRngKey(): PRNGKey {
  *
  * @example
  * ```ts
- * if (nn.isInitializing()) console.log("creating parameters");
+ * import { nn } from "../mod.ts";
+ * const f = nn.transform(() => nn.isInitializing());
+ * f.apply({}, null); // false
  * ```
  */
 export function isInitializing(): boolean {
@@ -330,6 +348,7 @@ export interface ModuleOptions {
  *
  * @example
  * ```ts
+ * import { nn, np, type Tensor } from "../mod.ts";
  * class Scale extends nn.Module {
  *   constructor(options: nn.ModuleOptions = {}) { super(options, "scale"); }
  *   call(x: Tensor): Tensor { return np.mul(x, nn.getParameter("s", [], { init: nn.initializers.constant(2) })); }
@@ -399,9 +418,11 @@ export interface TransformedWithState<A extends unknown[], O> {
  *
  * @example
  * ```ts
+ * import { nn, np, random, type Tensor } from "../mod.ts";
  * const net = nn.transform((x: Tensor) => new nn.Linear(10).call(x));
+ * const x = np.ones([2, 4]);
  * const params = net.init(random.key(0), x);
- * const y = net.apply(params, null, x);
+ * const y = net.apply(params, null, x); // [2, 10]
  * ```
  */
 export function transform<A extends unknown[], O>(fn: (...args: A) => O): Transformed<A, O> {
@@ -434,9 +455,11 @@ export function transform<A extends unknown[], O>(fn: (...args: A) => O): Transf
  *
  * @example
  * ```ts
+ * import { nn, np, random, type Tensor } from "../mod.ts";
  * const net = nn.transformWithState((x: Tensor) => new nn.ActivityRegularization().call(x));
- * const { params, state } = net.init(random.key(0), x);
- * const [y, newState] = net.apply(params, state, null, x);
+ * const x = np.array([[0, 1, 1]]);
+ * const { params, state } = net.init(random.key(0), x); // spike_count zeros
+ * const [y, newState] = net.apply(params, state, null, x); // spike_count [[0, 1, 1]]
  * ```
  */
 export function transformWithState<A extends unknown[], O>(fn: (...args: A) => O): TransformedWithState<A, O> {
@@ -465,8 +488,10 @@ export function transformWithState<A extends unknown[], O>(fn: (...args: A) => O
  *
  * @example
  * ```ts
- * const net = nn.withoutApplyRng(nn.transform(forward));
- * net.apply(params, x);
+ * import { nn, np, random, type Tensor } from "../mod.ts";
+ * const net = nn.withoutApplyRng(nn.transform((x: Tensor) => new nn.Linear(2).call(x)));
+ * const x = np.ones([1, 3]);
+ * net.apply(net.init(random.key(0), x), x);
  * ```
  */
 export function withoutApplyRng<A extends unknown[], O>(

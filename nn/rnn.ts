@@ -17,10 +17,11 @@ export type RNNState = PyTree<Tensor>;
  *
  * @example
  * ```ts
+ * import { nn, np, type Tensor } from "../mod.ts";
  * class Accumulate extends nn.RNNCore {
  *   constructor() { super({}, "accumulate"); }
  *   initialState(b: number) { return np.zeros([b, 3]); }
- *   call(x: Tensor, s: Tensor): [Tensor, Tensor] { const v = np.add(s, x); return [v, v]; }
+ *   call(x: Tensor, s: nn.RNNState): [Tensor, Tensor] { const v = np.add(s as Tensor, x); return [v, v]; }
  * }
  * ```
  */
@@ -39,7 +40,8 @@ export type DeepRNNLayer = RNNCore | Module | ((x: Tensor) => Tensor);
  *
  * @example
  * ```ts
- * isRNNCore(new nn.LIF([8])); // true
+ * import { nn } from "../mod.ts";
+ * nn.transform(() => nn.isRNNCore(new nn.LIF([8]))).apply({}, null); // true
  * ```
  */
 export function isRNNCore(layer: unknown): layer is RNNCore {
@@ -56,7 +58,12 @@ function applyStateless(layer: DeepRNNLayer, x: Tensor): Tensor {
  *
  * @example
  * ```ts
- * const core = new nn.DeepRNN([new nn.Linear(64), new nn.LIF([64]), new nn.Linear(10), new nn.LI([10])]);
+ * import { nn, np, random, type Tensor } from "../mod.ts";
+ * const net = nn.transform((x: Tensor) => {
+ *   const core = new nn.DeepRNN([new nn.Linear(64), new nn.LIF([64]), new nn.Linear(10), new nn.LI([10])]);
+ *   return core.call(x, core.initialState(x.shape[0]));
+ * });
+ * const params = net.init(random.key(0), np.ones([2, 20])); // linear, LIF, linear_1, LI
  * ```
  */
 export class DeepRNN extends RNNCore {
@@ -130,7 +137,14 @@ function steps(xs: Tensor, from: number, to: number): Tensor {
  *
  * @example
  * ```ts
- * const [traces, final] = nn.dynamicUnroll(core, x, core.initialState(batch), { timeMajor: false });
+ * import { nn, np, random, type Tensor } from "../mod.ts";
+ * const net = nn.transform((x: Tensor) => {
+ *   const core = new nn.DeepRNN([new nn.Linear(16), new nn.LIF([16]), new nn.Linear(3), new nn.LI([3])]);
+ *   const [traces, final] = nn.dynamicUnroll(core, x, core.initialState(x.shape[0]), { timeMajor: false });
+ *   return traces;
+ * });
+ * const x = np.ones([2, 10, 5]); // [batch, time, features]
+ * net.apply(net.init(random.key(0), x), null, x).shape; // [2, 10, 3]
  * ```
  */
 export function dynamicUnroll(
@@ -188,7 +202,14 @@ export function dynamicUnroll(
  *
  * @example
  * ```ts
- * const [outs, final] = nn.staticUnroll(core, x, core.initialState(batch));
+ * import { nn, np, random, type Tensor } from "../mod.ts";
+ * const net = nn.transform((x: Tensor) => {
+ *   const core = new nn.DeepRNN([new nn.Linear(4), new nn.LIF([4])]);
+ *   const [outs, final] = nn.staticUnroll(core, x, core.initialState(x.shape[1]));
+ *   return outs;
+ * });
+ * const x = np.ones([6, 2, 3]); // [time, batch, features]
+ * net.apply(net.init(random.key(0), x), null, x).shape; // [6, 2, 4]
  * ```
  */
 export function staticUnroll(
