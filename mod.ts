@@ -13,3 +13,5 @@
 export * from "./autodiff/mod.ts";
 export * as nn from "./nn/mod.ts";
 export * as axn from "./nn/axn/mod.ts";
+export * as optim from "./optim/mod.ts";
+export * as fn from "./nn/fn/mod.ts";
