@@ -6,7 +6,7 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { axn, nn, np, random, type Tensor, valueAndGrad } from "../mod.ts";
+import { axn, fn, nn, np, random, type Tensor, valueAndGrad } from "../mod.ts";
 import { assertRelClose, loadReference, refTensor } from "./support/numeric.ts";
 
 type Arr = { shape: number[]; data: number[] };
@@ -33,12 +33,7 @@ function snn(x: Tensor, untilLIF = false): Tensor {
 
 const SNN = nn.transform((x: Tensor) => snn(x));
 const spikingLayer = nn.transform((x: Tensor) => snn(x, true));
-/** README formula: mean over the batch of the smoothed cross-entropy of the time-summed traces. */
-function loss(traces: Tensor, targets: Tensor): Tensor {
-  const logits = np.sum(traces, 1);
-  const labels = np.add(np.mul(np.oneHot(targets, C, { dtype: traces.dtype }), 1 - smoothing), smoothing / C);
-  return np.mean(np.neg(np.sum(np.mul(labels, np.logSoftmax(logits)), -1)));
-}
+const loss = fn.integralCrossentropy({ smoothing });
 
 function params(dtype: "float32" | "float64"): nn.Params {
   const out: nn.Params = {};
