@@ -1,18 +1,27 @@
 /**
  * CPU kernel of batched matrix products.
  *
- * The 2-d core walks `i, p, j` so that the innermost loop streams a row of
- * `b` and a row of the output, accumulating in float64. A zero in `a` skips
- * its whole row of `b`: spike inputs (mostly zeros) cost only their active
- * entries, which is what makes event-driven layers cheap.
+ * float32 products go to the WebAssembly SIMD kernels of
+ * {@link ./wasm_matmul.ts} (packed and register-blocked, spread over worker
+ * threads when they are big enough), choosing per call between the dense
+ * path and a sparse one that skips the zeros of `a`: spike inputs (mostly
+ * zeros) then cost only their active entries. Which one is decided from a
+ * sample of `a`, so that the check costs almost nothing.
+ *
+ * The reference path, used for float64, for tiny products and where
+ * WebAssembly SIMD is missing, walks `i, p, j` so that the innermost loop
+ * streams a row of `b` and a row of the output, accumulating in float64,
+ * and also skips the zeros of `a`.
  *
  * @module
  */
 import { allocate, type DType, type TypedArray } from "../dtype.ts";
 import { type Shape, sizeOf } from "../shape.ts";
 import { broadcastStrides } from "./elementwise.ts";
+import { createMatmulEngine, type MatmulEngine, wasmMatmul } from "./wasm_matmul.ts";
+import { defaultThreadCount, startWorkerPool } from "./matmul_threads.ts";
 
-/** `c[m, n] = a[m, k] @ b[k, n]` on views starting at the given offsets. */
+/** `c[m, n] = a[m, k] @ b[k, n]` on views starting at the given offsets (the reference path). */
 export function matmul2d(
   a: TypedArray,
   aOff: number,
@@ -39,7 +48,152 @@ export function matmul2d(
   }
 }
 
-/** `[...batch, m, k] @ [...batch, k, n]` with broadcast batch axes. */
+/**
+ * Which kernel computes a product: `"auto"` picks per call; the others
+ * force one (tests compare them).
+ */
+export type MatmulPath = "auto" | "reference" | "dense" | "sparse";
+
+/** Below this many multiply-adds the reference loop beats the wasm call overhead. */
+const WASM_MIN_WORK = 8192;
+/** Below this many multiply-adds waking the workers costs more than it saves. */
+const THREADS_MIN_WORK = 1 << 21;
+/** Fraction of non-zeros in `a` below which the sparse kernel is faster. */
+const SPARSE_MAX_DENSITY = 0.2;
+/** Elements of `a` sampled to estimate its density. */
+const DENSITY_SAMPLES = 512;
+
+let engine: MatmulEngine | null | undefined;
+let threads = defaultThreadCount();
+
+function getEngine(): MatmulEngine | null {
+  if (engine === undefined) {
+    try {
+      engine = createMatmulEngine();
+    } catch {
+      engine = null;
+    }
+  }
+  return engine;
+}
+
+/**
+ * Sets how many threads (the caller included) float32 products may use;
+ * `1` stops the workers. Returns the previous setting.
+ *
+ * @example
+ * ```ts
+ * const before = setMatmulThreads(1); // single-threaded from now on
+ * setMatmulThreads(before);
+ * ```
+ */
+export function setMatmulThreads(count: number): number {
+  if (!Number.isInteger(count) || count < 1) {
+    throw new RangeError(`setMatmulThreads: count must be a positive integer, got ${count}`);
+  }
+  const before = threads;
+  threads = count;
+  const e = engine;
+  if (e?.pool && e.pool.size !== count - 1) {
+    e.pool.terminate();
+    e.pool = null;
+  }
+  return before;
+}
+
+/** What the float32 product runs on right now. */
+export interface MatmulStatus {
+  /** Whether the WebAssembly SIMD kernels are in use. */
+  wasm: boolean;
+  /** The register tile of the dense kernel, e.g. `"6x8 fma"`. */
+  tile: string;
+  /** Threads allowed (the caller included). */
+  threads: number;
+  /** Workers started and ready to join a product. */
+  readyWorkers: number;
+}
+
+/**
+ * Reports the float32 product's kernels and threads (benchmarks print it;
+ * tests wait on `readyWorkers`).
+ *
+ * @example
+ * ```ts
+ * matmulStatus().threads >= 1; // true
+ * ```
+ */
+export function matmulStatus(): MatmulStatus {
+  const e = getEngine();
+  return {
+    wasm: e !== null,
+    tile: e ? `${e.tile.mr}x${e.tile.nr}${e.tile.fma ? " fma" : ""}` : "none",
+    threads,
+    readyWorkers: e?.pool?.readyCount() ?? 0,
+  };
+}
+
+/**
+ * Fraction of non-zeros among up to `DENSITY_SAMPLES` elements of
+ * `a[off, off + size)` spread over the whole range.
+ *
+ * @example
+ * ```ts
+ * sampleDensity(new Float32Array([0, 1, 0, 0]), 0, 4); // 0.25
+ * ```
+ */
+export function sampleDensity(a: TypedArray, off: number, size: number): number {
+  const samples = Math.min(size, DENSITY_SAMPLES);
+  const step = size / samples;
+  let nonzero = 0;
+  for (let s = 0; s < samples; s++) if (a[off + Math.floor(s * step + 0.5 * step)] !== 0) nonzero++;
+  return nonzero / samples;
+}
+
+function product2d(
+  path: MatmulPath,
+  a: TypedArray,
+  aOff: number,
+  b: TypedArray,
+  bOff: number,
+  out: TypedArray,
+  outOff: number,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  const work = m * k * n;
+  const f32 = a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array;
+  const wasm = f32 && k > 0 && (path === "dense" || path === "sparse" || (path === "auto" && work >= WASM_MIN_WORK))
+    ? getEngine()
+    : null;
+  if (!wasm) return matmul2d(a, aOff, b, bOff, out, outOff, m, k, n);
+  if (threads > 1 && !wasm.pool && work >= THREADS_MIN_WORK) wasm.pool = startWorkerPool(wasm, threads - 1);
+  const sparse = path === "sparse" || (path === "auto" && sampleDensity(a, aOff, m * k) <= SPARSE_MAX_DENSITY);
+  wasmMatmul(
+    wasm,
+    a as Float32Array,
+    aOff,
+    b as Float32Array,
+    bOff,
+    out as Float32Array,
+    outOff,
+    m,
+    k,
+    n,
+    sparse,
+    work >= THREADS_MIN_WORK,
+  );
+}
+
+/**
+ * `[...batch, m, k] @ [...batch, k, n]` with broadcast batch axes.
+ *
+ * @example
+ * ```ts
+ * const out = matmulKernel(new Float32Array([1, 2]), [1, 2], new Float32Array([3, 4]), [2, 1], [1, 1], "float32");
+ * out[0]; // 11
+ * ```
+ */
 export function matmulKernel(
   a: TypedArray,
   aShape: Shape,
@@ -47,6 +201,7 @@ export function matmulKernel(
   bShape: Shape,
   outShape: Shape,
   dtype: DType,
+  path: MatmulPath = "auto",
 ): TypedArray {
   const m = aShape[aShape.length - 2], k = aShape[aShape.length - 1];
   const n = bShape[bShape.length - 1];
@@ -58,7 +213,7 @@ export function matmulKernel(
   const idx = new Array<number>(batchShape.length).fill(0);
   let pa = 0, pb = 0;
   for (let t = 0; t < batch; t++) {
-    matmul2d(a, pa * m * k, b, pb * k * n, out, t * m * n, m, k, n);
+    product2d(path, a, pa * m * k, b, pb * k * n, out, t * m * n, m, k, n);
     for (let d = batchShape.length - 1; d >= 0; d--) {
       idx[d]++;
       pa += sa[d];

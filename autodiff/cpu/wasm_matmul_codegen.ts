@@ -1,0 +1,305 @@
+/**
+ * Generates the WebAssembly SIMD kernels of the float32 matrix product.
+ *
+ * The dense path is the classic packed GEMM (Goto/BLIS): `packB` lays `b`
+ * out as panels of `NR` columns, `packA` lays a block of `a` out as panels
+ * of `MR` rows, and `gemm` runs an `MR x NR` register-blocked micro-kernel
+ * over a block: `MR * NR / 4` f32x4 accumulators stay in registers while
+ * the contraction index streams through both panels. With V8 (16 xmm
+ * registers, one kept as scratch) the 4 x 8 tile with separate multiply and
+ * add, or 6 x 8 with fused multiply-add, is the largest that avoids
+ * spilling.
+ *
+ * The sparse path serves spike inputs: `sparse` gathers the non-zeros of
+ * one row of `a` and accumulates only their rows of `b`, 32, 16 or 4
+ * columns at a time, so its cost is proportional to the number of spikes.
+ *
+ * @module
+ */
+import { assembleModule, FunctionBody, type MemoryImport, Op, SimdOp, ValType } from "./wasm_assembler.ts";
+
+/** Shape of the register tile of the dense micro-kernel. */
+export interface TileShape {
+  /** Rows of `a` per micro-kernel call. */
+  mr: number;
+  /** Columns of `b` per micro-kernel call, a multiple of 4. */
+  nr: number;
+  /** Use `f32x4.relaxed_madd` (fused multiply-add where the CPU has it). */
+  fma: boolean;
+}
+
+const { i32, f32, v128 } = ValType;
+
+/** `while (counter != 0) { body; counter-- }` for a counter that may start at 0. */
+function countDown(f: FunctionBody, counter: number, body: () => void): void {
+  f.begin(Op.block).get(counter).op(Op.i32Eqz).op(Op.brIf, 0);
+  f.begin(Op.loop);
+  body();
+  f.get(counter).i32Const(1).op(Op.i32Sub).tee(counter).op(Op.brIf, 0);
+  f.op(Op.end).op(Op.end);
+}
+
+/** `x += delta` on an i32 local. */
+function bump(f: FunctionBody, x: number, delta: number | (() => void)): void {
+  f.get(x);
+  if (typeof delta === "number") f.i32Const(delta);
+  else delta();
+  f.op(Op.i32Add).set(x);
+}
+
+/**
+ * `packA(src, ldaBytes, rows, kc, dst, panels)`: rows `[0, rows)` and
+ * columns `[0, kc)` of the row-major `src` into `panels` panels of `mr`
+ * rows, each stored column by column (`kc * mr` floats); rows past `rows`
+ * are zero.
+ */
+function packA(mr: number): FunctionBody {
+  const f = new FunctionBody([i32, i32, i32, i32, i32, i32], []);
+  const [src, lda, rows, kc, dst, panels] = [0, 1, 2, 3, 4, 5];
+  const row = f.local(i32), from = f.local(i32), to = f.local(i32), p = f.local(i32), q = f.local(i32);
+  f.i32Const(0).set(row);
+  f.get(panels).set(q);
+  countDown(f, q, () => {
+    for (let r = 0; r < mr; r++) {
+      f.get(dst).i32Const(r * 4).op(Op.i32Add).set(to);
+      f.get(kc).set(p);
+      f.get(row).get(rows).op(Op.i32LtU).begin(Op.if);
+      f.get(src).get(row).get(lda).op(Op.i32Mul).op(Op.i32Add).set(from);
+      countDown(f, p, () => {
+        f.get(to).get(from).mem(Op.f32Load, 2, 0).mem(Op.f32Store, 2, 0);
+        bump(f, from, 4);
+        bump(f, to, mr * 4);
+      });
+      f.op(Op.else);
+      countDown(f, p, () => {
+        f.get(to).f32Const(0).mem(Op.f32Store, 2, 0);
+        bump(f, to, mr * 4);
+      });
+      f.op(Op.end);
+      bump(f, row, 1);
+    }
+    bump(f, dst, () => f.get(kc).i32Const(mr * 4).op(Op.i32Mul));
+  });
+  return f;
+}
+
+/**
+ * `packB(src, ldbBytes, cols, k, dst, panels)`: the row-major `k x cols`
+ * matrix `src` into `panels` panels of `nr` columns (`k * nr` floats
+ * each); columns past `cols` are zero.
+ */
+function packB(nr: number): FunctionBody {
+  const f = new FunctionBody([i32, i32, i32, i32, i32, i32], []);
+  const [src, ldb, cols, k, dst, panels] = [0, 1, 2, 3, 4, 5];
+  const left = f.local(i32), from = f.local(i32), p = f.local(i32), q = f.local(i32);
+  f.get(cols).set(left);
+  f.get(panels).set(q);
+  countDown(f, q, () => {
+    f.get(src).set(from);
+    f.get(k).set(p);
+    f.get(left).i32Const(nr).op(Op.i32GeU).begin(Op.if);
+    countDown(f, p, () => {
+      for (let v = 0; v < nr / 4; v++) {
+        f.get(dst).get(from).simdMem(SimdOp.v128Load, 2, v * 16).simdMem(SimdOp.v128Store, 2, v * 16);
+      }
+      bump(f, from, () => f.get(ldb));
+      bump(f, dst, nr * 4);
+    });
+    f.op(Op.else);
+    countDown(f, p, () => {
+      for (let c = 0; c < nr; c++) {
+        f.get(dst);
+        f.i32Const(c).get(left).op(Op.i32LtU).op(Op.if, f32);
+        f.get(from).mem(Op.f32Load, 2, c * 4);
+        f.op(Op.else).f32Const(0).op(Op.end);
+        f.mem(Op.f32Store, 2, c * 4);
+      }
+      bump(f, from, () => f.get(ldb));
+      bump(f, dst, nr * 4);
+    });
+    f.op(Op.end);
+    bump(f, src, nr * 4);
+    bump(f, left, -nr);
+  });
+  return f;
+}
+
+/**
+ * `gemm(kc, pa, pb, pbStride, c, ldcBytes, mPanels, nPanels, accumulate)`:
+ * `C[mPanels*mr, nPanels*nr] (+)= A @ B` for packed `A` (`mPanels` panels
+ * of `kc * mr`) and packed `B` (`nPanels` panels, `pbStride` bytes apart,
+ * `kc * nr` used from each). Panels of `B` are the outer loop so that one
+ * stays in L1 while the panels of `A` stream from L2.
+ */
+function gemm({ mr, nr, fma }: TileShape): FunctionBody {
+  const nv = nr / 4;
+  const f = new FunctionBody([i32, i32, i32, i32, i32, i32, i32, i32, i32], []);
+  const [kc, pa, pb, pbStride, c, ldc, mPanels, nPanels, accumulate] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const jr = f.local(i32), ir = f.local(i32), aPtr = f.local(i32), bPtr = f.local(i32), p = f.local(i32);
+  const aPanel = f.local(i32), cTile = f.local(i32), cCol = f.local(i32);
+  const rowPtr = Array.from({ length: mr }, () => f.local(i32));
+  const acc = Array.from({ length: mr * nv }, () => f.local(v128));
+  const bv = Array.from({ length: nv }, () => f.local(v128));
+  const s = f.local(v128);
+
+  f.get(c).set(cCol);
+  f.get(nPanels).set(jr);
+  countDown(f, jr, () => {
+    f.get(pa).set(aPanel);
+    f.get(cCol).set(cTile);
+    f.get(mPanels).set(ir);
+    countDown(f, ir, () => {
+      for (let r = 0; r < mr; r++) {
+        f.get(cTile);
+        if (r > 0) f.get(ldc).i32Const(r).op(Op.i32Mul).op(Op.i32Add);
+        f.set(rowPtr[r]);
+      }
+      f.get(accumulate).begin(Op.if);
+      for (let r = 0; r < mr; r++) {
+        for (let v = 0; v < nv; v++) f.get(rowPtr[r]).simdMem(SimdOp.v128Load, 2, v * 16).set(acc[r * nv + v]);
+      }
+      f.op(Op.else);
+      for (const a of acc) f.v128Zero().set(a);
+      f.op(Op.end);
+      f.get(aPanel).set(aPtr);
+      f.get(pb).set(bPtr);
+      f.get(kc).set(p);
+      countDown(f, p, () => {
+        for (let v = 0; v < nv; v++) f.get(bPtr).simdMem(SimdOp.v128Load, 2, v * 16).set(bv[v]);
+        for (let r = 0; r < mr; r++) {
+          f.get(aPtr).simdMem(SimdOp.v128Load32Splat, 2, r * 4).set(s);
+          for (let v = 0; v < nv; v++) {
+            const a = acc[r * nv + v];
+            if (fma) f.get(s).get(bv[v]).get(a).simd(SimdOp.f32x4RelaxedMadd).set(a);
+            else f.get(a).get(s).get(bv[v]).simd(SimdOp.f32x4Mul).simd(SimdOp.f32x4Add).set(a);
+          }
+        }
+        bump(f, aPtr, mr * 4);
+        bump(f, bPtr, nr * 4);
+      });
+      for (let r = 0; r < mr; r++) {
+        for (let v = 0; v < nv; v++) f.get(rowPtr[r]).get(acc[r * nv + v]).simdMem(SimdOp.v128Store, 2, v * 16);
+      }
+      bump(f, aPanel, () => f.get(kc).i32Const(mr * 4).op(Op.i32Mul));
+      bump(f, cTile, () => f.get(ldc).i32Const(mr).op(Op.i32Mul));
+    });
+    bump(f, pb, () => f.get(pbStride));
+    bump(f, cCol, nr * 4);
+  });
+  return f;
+}
+
+/** Sparse-path column chunk widths, in f32x4 vectors, widest first. */
+const SPARSE_CHUNKS = [8, 4, 1];
+
+/**
+ * `sparse(a, ldaBytes, rows, k, b, ldbBytes, c, ldcBytes, nVec, scratch)`:
+ * `c[rows, 4*nVec] = a[rows, k] @ b[k, 4*nVec]` visiting only the
+ * non-zeros of each row of `a` (their values and byte offsets into `b` are
+ * gathered in `scratch`, `8 * k` bytes).
+ */
+function sparse(fma: boolean): FunctionBody {
+  const f = new FunctionBody([i32, i32, i32, i32, i32, i32, i32, i32, i32, i32], []);
+  const [a, lda, rows, k, b, ldb, c, ldc, nVec, scratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const row = f.local(i32), p = f.local(i32), aPtr = f.local(i32), bOff = f.local(i32), nnz = f.local(i32);
+  const vals = f.local(i32), offs = f.local(i32), wrVal = f.local(i32), wrOff = f.local(i32);
+  const left = f.local(i32), col = f.local(i32), t = f.local(i32), rdVal = f.local(i32), rdOff = f.local(i32);
+  const bRow = f.local(i32), mask = f.local(i32), lane = f.local(i32), x = f.local(f32), s = f.local(v128);
+  const acc = Array.from({ length: SPARSE_CHUNKS[0] }, () => f.local(v128));
+
+  f.get(scratch).set(vals);
+  f.get(scratch).get(k).i32Const(4).op(Op.i32Mul).op(Op.i32Add).set(offs);
+  f.get(rows).set(row);
+  countDown(f, row, () => {
+    // Gather the row's non-zeros, four at a time: a zero group costs one compare.
+    f.get(a).set(aPtr);
+    f.i32Const(0).set(bOff);
+    f.get(vals).set(wrVal);
+    f.get(offs).set(wrOff);
+    f.get(k).i32Const(2).op(Op.i32ShrU).set(p);
+    countDown(f, p, () => {
+      f.get(aPtr).simdMem(SimdOp.v128Load, 2, 0).v128Zero().simd(SimdOp.f32x4Ne).simd(SimdOp.i32x4Bitmask).set(mask);
+      f.begin(Op.block).begin(Op.loop);
+      f.get(mask).op(Op.i32Eqz).op(Op.brIf, 1);
+      f.get(mask).op(Op.i32Ctz).set(lane);
+      f.get(wrVal).get(aPtr).get(lane).i32Const(2).op(Op.i32Shl).op(Op.i32Add).mem(Op.f32Load, 2, 0);
+      f.mem(Op.f32Store, 2, 0);
+      f.get(wrOff).get(bOff).get(lane).get(ldb).op(Op.i32Mul).op(Op.i32Add).mem(Op.i32Store, 2, 0);
+      bump(f, wrVal, 4);
+      bump(f, wrOff, 4);
+      f.get(mask).get(mask).i32Const(1).op(Op.i32Sub).op(Op.i32And).set(mask);
+      f.op(Op.br, 0).op(Op.end).op(Op.end);
+      bump(f, aPtr, 16);
+      bump(f, bOff, () => f.get(ldb).i32Const(4).op(Op.i32Mul));
+    });
+    f.get(k).i32Const(3).op(Op.i32And).set(p);
+    countDown(f, p, () => {
+      f.get(aPtr).mem(Op.f32Load, 2, 0).tee(x).f32Const(0).op(Op.f32Ne).begin(Op.if);
+      f.get(wrVal).get(x).mem(Op.f32Store, 2, 0);
+      f.get(wrOff).get(bOff).mem(Op.i32Store, 2, 0);
+      bump(f, wrVal, 4);
+      bump(f, wrOff, 4);
+      f.op(Op.end);
+      bump(f, aPtr, 4);
+      bump(f, bOff, () => f.get(ldb));
+    });
+    f.get(wrVal).get(vals).op(Op.i32Sub).i32Const(4).op(Op.i32DivU).set(nnz);
+    // Accumulate column chunks.
+    f.get(nVec).set(left);
+    f.i32Const(0).set(col);
+    for (const width of SPARSE_CHUNKS) {
+      f.begin(Op.block).begin(Op.loop);
+      f.get(left).i32Const(width).op(Op.i32LtU).op(Op.brIf, 1);
+      for (let v = 0; v < width; v++) f.v128Zero().set(acc[v]);
+      f.get(vals).set(rdVal);
+      f.get(offs).set(rdOff);
+      f.get(nnz).set(t);
+      countDown(f, t, () => {
+        f.get(rdVal).simdMem(SimdOp.v128Load32Splat, 2, 0).set(s);
+        f.get(b).get(col).op(Op.i32Add).get(rdOff).mem(Op.i32Load, 2, 0).op(Op.i32Add).set(bRow);
+        for (let v = 0; v < width; v++) {
+          if (fma) {
+            f.get(s).get(bRow).simdMem(SimdOp.v128Load, 2, v * 16).get(acc[v]).simd(SimdOp.f32x4RelaxedMadd);
+          } else {
+            f.get(acc[v]).get(s).get(bRow).simdMem(SimdOp.v128Load, 2, v * 16).simd(SimdOp.f32x4Mul)
+              .simd(SimdOp.f32x4Add);
+          }
+          f.set(acc[v]);
+        }
+        bump(f, rdVal, 4);
+        bump(f, rdOff, 4);
+      });
+      for (let v = 0; v < width; v++) {
+        f.get(c).get(col).op(Op.i32Add).get(acc[v]).simdMem(SimdOp.v128Store, 2, v * 16);
+      }
+      bump(f, col, width * 16);
+      bump(f, left, -width);
+      f.op(Op.br, 0).op(Op.end).op(Op.end);
+    }
+    bump(f, a, () => f.get(lda));
+    bump(f, c, () => f.get(ldc));
+  });
+  return f;
+}
+
+/**
+ * The kernel module's bytes: exports `packA`, `packB`, `gemm` and `sparse`
+ * over the imported memory `env.memory`.
+ *
+ * @example
+ * ```ts
+ * const bytes = matmulModuleBytes({ mr: 4, nr: 8, fma: false }, { initial: 1, maximum: 16, shared: false });
+ * WebAssembly.validate(bytes); // true
+ * ```
+ */
+export function matmulModuleBytes(tile: TileShape, memory: MemoryImport): Uint8Array<ArrayBuffer> {
+  if (tile.nr % 4 !== 0 || tile.mr < 1 || tile.nr < 4) {
+    throw new RangeError(`matmulModuleBytes: tile ${tile.mr}x${tile.nr} must have mr >= 1 and nr a multiple of 4`);
+  }
+  return assembleModule(memory, [
+    { name: "packA", body: packA(tile.mr) },
+    { name: "packB", body: packB(tile.nr) },
+    { name: "gemm", body: gemm(tile) },
+    { name: "sparse", body: sparse(tile.fma) },
+  ]);
+}
