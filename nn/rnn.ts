@@ -2,12 +2,14 @@
  * Recurrent cores and unrolling, as in `haiku._src.recurrent`: an
  * {@link RNNCore} maps `(x, state)` to `(output, newState)`; {@link DeepRNN}
  * chains cores with stateless layers; {@link dynamicUnroll} runs a core over
- * a sequence with `scan` (memory: one saved state per step).
+ * a sequence: with whole-sequence kernels layer by layer where the core has
+ * them, else with `scan` (memory: one saved state per step).
  *
  * @module
  */
-import { np, type PyTree, scan, type Tensor } from "../autodiff/mod.ts";
-import { captureFrame, type FrameCarry, Module, type ModuleOptions } from "./module.ts";
+import { isTensor, np, type PyTree, scan, type Tensor } from "../autodiff/mod.ts";
+import { activeTapes } from "../autodiff/tape.ts";
+import { captureFrame, type FrameCarry, isInitializing, Module, type ModuleOptions } from "./module.ts";
 
 /** A recurrent state: any pytree of tensors. */
 export type RNNState = PyTree<Tensor>;
@@ -30,6 +32,31 @@ export abstract class RNNCore extends Module {
   abstract initialState(batchSize: number): RNNState;
   /** One step: `[output, newState]`. */
   abstract override call(x: Tensor, state: RNNState): [Tensor, RNNState];
+
+  /**
+   * True when {@link RNNCore.callSequence} runs a whole-sequence kernel for
+   * inputs like `xs` (the default: false, the core runs step by step).
+   */
+  hasSequenceKernel(_xs: Tensor): boolean {
+    return false;
+  }
+
+  /**
+   * All steps at once on time-major `xs` `[T, B, ...]`: `[outputs, finalState]`
+   * with the same math as `T` calls of {@link RNNCore.call}, or null when the
+   * core has no whole-sequence kernel here (the default). `dynamicUnroll`
+   * uses it when {@link RNNCore.hasSequenceKernel} says so. A core that
+   * implements it reads only parameters (no module state, no random keys).
+   */
+  callSequence(_xs: Tensor, _state: RNNState, _options: SequenceOptions = {}): [Tensor, RNNState] | null {
+    return null;
+  }
+}
+
+/** Options of {@link RNNCore.callSequence}. */
+export interface SequenceOptions {
+  /** Run from the last step to the first (outputs stay aligned with inputs). */
+  reverse?: boolean;
 }
 
 /** A layer of a {@link DeepRNN}: a core, a stateless module, or a plain function. */
@@ -83,11 +110,7 @@ export class DeepRNN extends RNNCore {
   }
 
   call(x: Tensor, state: RNNState): [Tensor, RNNState[]] {
-    const states = state as RNNState[];
-    const cores = this.layers.filter(isRNNCore).length;
-    if (!Array.isArray(states) || states.length !== cores) {
-      throw new TypeError(`DeepRNN: state must be an array of ${cores} core states, got ${describe(state)}`);
-    }
+    const states = this.checkStates(state);
     const next: RNNState[] = [];
     let h = x;
     for (const layer of this.layers) {
@@ -101,6 +124,101 @@ export class DeepRNN extends RNNCore {
     }
     return [h, next];
   }
+
+  /** True when every core among the layers has a whole-sequence kernel for inputs like `xs`. */
+  override hasSequenceKernel(xs: Tensor): boolean {
+    return this.layers.every((layer) => !isRNNCore(layer) || layer.hasSequenceKernel(xs));
+  }
+
+  /**
+   * All steps at once, layer by layer: each stateless layer is called once
+   * on the steps and samples merged into one batch axis (`[T*B, ...]`), each
+   * core runs its whole-sequence kernel. The same math as `T` calls of
+   * `call`, as no layer reads a later layer within a step; it assumes, as
+   * every layer of `nn` does, that a stateless layer treats the samples
+   * along its leading axis independently. Null, with the frame and the
+   * tapes as they were, when a core has no kernel, or when a stateless layer
+   * touches module state, draws a random key in `apply` (dropout,
+   * `ActivityRegularization`; in `init` initializers draw keys) or throws:
+   * per-step semantics would differ, so `dynamicUnroll` then runs step by
+   * step.
+   *
+   * @example
+   * ```ts
+   * import { nn, np, random, type Tensor } from "../mod.ts";
+   * const net = nn.transform((xs: Tensor) => {
+   *   const core = new nn.DeepRNN([new nn.Linear(4), new nn.LIF([4]), new nn.Linear(2), new nn.LI([2])]);
+   *   return core.callSequence(xs, core.initialState(3)); // what dynamicUnroll runs
+   * });
+   * const xs = np.ones([5, 3, 6]); // [T, B, features]
+   * const [traces, final] = net.apply(net.init(random.key(0), xs), null, xs)!; // [5, 3, 2]
+   * ```
+   */
+  override callSequence(xs: Tensor, state: RNNState, options: SequenceOptions = {}): [Tensor, RNNState[]] | null {
+    const states = this.checkStates(state);
+    if (!this.hasSequenceKernel(xs)) return null;
+    const frame = captureFrame();
+    const before = frame?.carry();
+    const tapes = activeTapes().filter((tape) => !tape.closed).map((tape) => [tape, tape.entries.length] as const);
+    const out = this.inScope(() => this.layerByLayer(xs, states, options));
+    if (out === null) {
+      // Undo the attempt: the frame as it was, and nothing of it left on the tapes.
+      if (frame && before) frame.commit(before);
+      for (const [tape, n] of tapes) tape.entries.length = n;
+    }
+    return out;
+  }
+
+  private layerByLayer(xs: Tensor, states: RNNState[], options: SequenceOptions): [Tensor, RNNState[]] | null {
+    const frame = captureFrame();
+    // In init, initializers draw keys; only apply has to keep the keys of every step.
+    const keysMatter = frame !== null && !isInitializing();
+    const next: RNNState[] = [];
+    let h = xs;
+    for (const layer of this.layers) {
+      if (isRNNCore(layer)) {
+        const out = layer.callSequence(h, states[next.length], options);
+        if (out === null) return null;
+        next.push(out[1]);
+        h = out[0];
+        continue;
+      }
+      const [T, B] = h.shape;
+      const before = frame?.carry();
+      let out: unknown;
+      try {
+        out = applyStateless(layer, np.reshape(h, [T * B, ...h.shape.slice(2)]));
+      } catch {
+        // Typically module state shaped by the batch; the per-step path reports real errors.
+        return null;
+      }
+      if (frame && before && !sameCarry(before, frame.carry(), keysMatter)) return null;
+      if (!isTensor(out) || out.ndim < 1 || out.shape[0] !== T * B) return null;
+      h = np.reshape(out, [T, B, ...out.shape.slice(1)]);
+    }
+    return [h, next];
+  }
+
+  private checkStates(state: RNNState): RNNState[] {
+    const cores = this.layers.filter(isRNNCore).length;
+    if (!Array.isArray(state) || state.length !== cores) {
+      throw new TypeError(`DeepRNN: state must be an array of ${cores} core states, got ${describe(state)}`);
+    }
+    return state;
+  }
+}
+
+/** The same state tensors (by identity) in both carries, and the same key if `keys`. */
+function sameCarry(a: FrameCarry, b: FrameCarry, keys: boolean): boolean {
+  if (keys && a.key !== b.key) return false;
+  const modules = Object.keys(a.state);
+  if (modules.length !== Object.keys(b.state).length) return false;
+  for (const m of modules) {
+    const x = a.state[m], y = b.state[m];
+    if (!y || Object.keys(x).length !== Object.keys(y).length) return false;
+    for (const k of Object.keys(x)) if (x[k] !== y[k]) return false;
+  }
+  return true;
 }
 
 function describe(x: unknown): string {
@@ -113,6 +231,12 @@ export interface UnrollOptions {
   timeMajor?: boolean;
   /** Run from the last step to the first (outputs stay aligned with inputs). */
   reverse?: boolean;
+  /**
+   * `dynamicUnroll` only: use whole-sequence kernels and layer-by-layer
+   * execution where they apply (default true); false always scans step by
+   * step.
+   */
+  fused?: boolean;
 }
 
 function toTimeMajor(op: string, inputs: Tensor, timeMajor: boolean): Tensor {
@@ -126,8 +250,18 @@ function steps(xs: Tensor, from: number, to: number): Tensor {
 }
 
 /**
- * Unrolls `core` over the time axis of `inputs` with `scan`.
+ * Unrolls `core` over the time axis of `inputs`.
  * Returns `[outputs, finalState]`, outputs in the layout of the inputs.
+ *
+ * In `apply` (and under `grad`), a core with a whole-sequence kernel
+ * ({@link RNNCore.hasSequenceKernel}: every neuron model with a built-in
+ * surrogate on the CPU backend, and a {@link DeepRNN} of such neurons and
+ * stateless layers) runs all steps at once: layer by layer, each neuron
+ * layer as one fused op with its own backward pass, each stateless layer as
+ * one call over `[T*B, ...]`. The result is the same as stepping. `init`,
+ * other cores (user-defined ones, `axn.custom` activations), other backends
+ * and higher-order gradients take the per-step path below, as does
+ * `fused: false`.
  *
  * Inside a transformed function the module state and the random key travel
  * in the scan's carry (as in `hk.scan`), so that gradients, which recompute
@@ -153,9 +287,17 @@ export function dynamicUnroll(
   initialState: RNNState,
   options: UnrollOptions = {},
 ): [Tensor, RNNState] {
-  const { timeMajor = true, reverse = false } = options;
+  const { timeMajor = true, reverse = false, fused = true } = options;
   const xs = toTimeMajor("dynamicUnroll", inputs, timeMajor);
   const frame = captureFrame();
+  if (frame !== null && xs.shape[0] === 0) {
+    throw new RangeError(`dynamicUnroll: the time axis of inputs [${inputs.shape}] is empty`);
+  }
+  // init steps, so that parameters are created (and keys drawn) exactly as Haiku does.
+  if (fused && frame !== null && !isInitializing() && core.hasSequenceKernel(xs)) {
+    const out = core.callSequence(xs, initialState, { reverse });
+    if (out !== null) return [timeMajor ? out[0] : np.swapaxes(out[0], 0, 1), out[1]];
+  }
   if (frame === null) {
     const [finalState, ys] = scan(
       (state: RNNState, x: Tensor) => {
@@ -169,7 +311,6 @@ export function dynamicUnroll(
     return [timeMajor ? ys : np.swapaxes(ys, 0, 1), finalState];
   }
   const T = xs.shape[0];
-  if (T === 0) throw new RangeError(`dynamicUnroll: the time axis of inputs [${inputs.shape}] is empty`);
   const first = reverse ? T - 1 : 0;
   const x0 = np.squeeze(steps(xs, first, first + 1), 0);
   const [[y0, s0], c0] = frame.run(frame.carry(), () => core.call(x0, initialState));

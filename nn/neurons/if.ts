@@ -1,11 +1,14 @@
 /**
- * Integrate-and-fire: a neuron without leak.
+ * Integrate-and-fire, a neuron without leak: the step, the whole-sequence
+ * kernel and the module.
  *
  * @module
  */
+import type { TypedArray } from "../../autodiff/dtype.ts";
 import { np, type Tensor } from "../../autodiff/mod.ts";
 import type { SpikeActivation } from "../axn/mod.ts";
 import { SpikingNeuron, type SpikingOptions } from "./neuron.ts";
+import { floatArray, type SequenceModel, timeIndex } from "./sequence.ts";
 
 /** Options of {@link IF}. */
 export type IFOptions = SpikingOptions;
@@ -25,6 +28,61 @@ export function ifStep(x: Tensor, v: Tensor, threshold: number, activation: Spik
   const vNext = np.sub(np.add(v, x), np.mul(s, threshold));
   return [s, vNext];
 }
+
+/**
+ * IF over a whole sequence. The forward loop keeps the membrane `V_t`
+ * before each step (`[T, B, N]`; the surrogate needs `V_t - thr`). The
+ * backward loop carries `lam = dL/dV_{t+1}`: `gS = gy - thr*lam`,
+ * `gx_t = lam`, `lam <- lam + gS*s(V_t - thr)`; `gx` overwrites the saved
+ * `V`.
+ *
+ * @example
+ * ```ts
+ * import { axn, np } from "../../mod.ts";
+ * import { runSequence } from "./sequence.ts";
+ * const [spikes, v] = runSequence(IF_SEQUENCE, {
+ *   xs: np.full([4, 1, 2], 0.6), state0: np.zeros([1, 2]), params: {},
+ *   hiddenShape: [2], threshold: 1, activation: axn.superspike(), reverse: false,
+ * })!;
+ * ```
+ */
+export const IF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
+  name: "IF",
+  stateParts: 1,
+  decays: [],
+  recurrent: false,
+  forward({ T, B, N, reverse, x, state: [v0], threshold: thr, ys, final: [v] }) {
+    const M = B * N;
+    const vs = floatArray(v, T * M);
+    v.set(v0);
+    for (let s = 0; s < T; s++) {
+      const off = timeIndex(s, T, reverse) * M;
+      for (let i = 0; i < M; i++) {
+        const vi = v[i];
+        vs[off + i] = vi;
+        const spike = vi - thr > 0 ? 1 : 0;
+        ys[off + i] = spike;
+        v[i] = vi + x[off + i] - spike * thr;
+      }
+    }
+    return { vs };
+  },
+  backward({ T, B, N, reverse, threshold: thr, surrogate, residual: { vs }, gys, gFinal, gState: [lam] }) {
+    const M = B * N;
+    lam.set(gFinal[0]);
+    for (let s = T - 1; s >= 0; s--) {
+      const off = timeIndex(s, T, reverse) * M;
+      for (let i = 0; i < M; i++) {
+        const vi = vs[off + i], l = lam[i];
+        const gS = gys[off + i] - thr * l;
+        vs[off + i] = l;
+        lam[i] = l + gS * surrogate(vi - thr);
+      }
+    }
+    return { gx: vs, gw: null };
+  },
+  step: (_p, x, v, threshold, activation) => ifStep(x, v, threshold, activation!),
+};
 
 /**
  * Integrate-and-fire neurons (spyx `IF`): the membrane `V` sums its input
@@ -51,5 +109,13 @@ export class IF extends SpikingNeuron {
   call(x: Tensor, state: Tensor): [Tensor, Tensor] {
     const [input, v] = this.checkStep(x, state);
     return ifStep(input, v, this.threshold, this.activation);
+  }
+
+  protected override stepParameters(): Record<string, Tensor> {
+    return {};
+  }
+
+  protected override sequenceModel(): SequenceModel<{ vs: TypedArray }> {
+    return IF_SEQUENCE;
   }
 }

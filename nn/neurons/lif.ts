@@ -1,11 +1,14 @@
 /**
- * Leaky integrate-and-fire.
+ * Leaky integrate-and-fire: the step, the whole-sequence kernel and the
+ * module.
  *
  * @module
  */
+import type { DType, TypedArray } from "../../autodiff/dtype.ts";
 import { np, type Tensor } from "../../autodiff/mod.ts";
 import type { SpikeActivation } from "../axn/mod.ts";
 import { checkDecayOption, decayParameter, SpikingNeuron, type SpikingOptions } from "./neuron.ts";
+import { floatArray, type SequenceModel, timeIndex } from "./sequence.ts";
 
 /** Options of {@link LIF}. */
 export interface LIFOptions extends SpikingOptions {
@@ -42,6 +45,67 @@ export function lifStep(
 }
 
 /**
+ * LIF over a whole sequence. The forward loop keeps the membrane `V_t`
+ * before each step (`[T, B, N]`, the minimum: the surrogate needs
+ * `V_t - thr` and `d/dbeta` needs `V_t`; the spikes are recomputed from it).
+ * The backward loop carries `lam = dL/dV_{t+1}`:
+ * `gS = gy - thr*lam`, `gx_t = lam`, `gbeta += lam*V_t`,
+ * `lam <- beta*lam + gS*s(V_t - thr)`; `gx` overwrites the saved `V`.
+ *
+ * @example
+ * ```ts
+ * import { axn, np } from "../../mod.ts";
+ * import { runSequence } from "./sequence.ts";
+ * const [spikes, v] = runSequence(LIF_SEQUENCE, {
+ *   xs: np.full([4, 1, 2], 0.6), state0: np.zeros([1, 2]), params: { beta: np.array(0.5) },
+ *   hiddenShape: [2], threshold: 1, activation: axn.superspike(), reverse: false,
+ * })!;
+ * ```
+ */
+export const LIF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
+  name: "LIF",
+  stateParts: 1,
+  decays: ["beta"],
+  recurrent: false,
+  forward({ T, B, N, reverse, x, state: [v0], decays: [beta], threshold: thr, ys, final: [v] }) {
+    const M = B * N;
+    const vs = floatArray(v, T * M);
+    v.set(v0);
+    for (let s = 0; s < T; s++) {
+      const off = timeIndex(s, T, reverse) * M;
+      for (let b = 0; b < B; b++) {
+        for (let j = 0, i = b * N; j < N; j++, i++) {
+          const vi = v[i];
+          vs[off + i] = vi;
+          const spike = vi - thr > 0 ? 1 : 0;
+          ys[off + i] = spike;
+          v[i] = beta[j] * vi + x[off + i] - spike * thr;
+        }
+      }
+    }
+    return { vs };
+  },
+  backward({ T, B, N, reverse, decays: [beta], threshold: thr, surrogate, residual: { vs }, gys, gFinal, ...g }) {
+    const M = B * N, [gbeta] = g.gDecays, [lam] = g.gState;
+    lam.set(gFinal[0]);
+    for (let s = T - 1; s >= 0; s--) {
+      const off = timeIndex(s, T, reverse) * M;
+      for (let b = 0; b < B; b++) {
+        for (let j = 0, i = b * N; j < N; j++, i++) {
+          const vi = vs[off + i], l = lam[i];
+          const gS = gys[off + i] - thr * l;
+          gbeta[j] += l * vi;
+          vs[off + i] = l;
+          lam[i] = beta[j] * l + gS * surrogate(vi - thr);
+        }
+      }
+    }
+    return { gx: vs, gw: null };
+  },
+  step: (p, x, v, threshold, activation) => lifStep({ beta: p.beta }, x, v, threshold, activation!),
+};
+
+/**
  * Leaky integrate-and-fire neurons (spyx `LIF`): `V` decays by `beta`,
  * sums its input and drops by `thr` after a spike; the output is the
  * spikes. Parameter `beta` (used as `clip(beta, 0, 1)`). State `V`:
@@ -71,7 +135,14 @@ export class LIF extends SpikingNeuron {
   /** One step on `x: [B, ...hiddenShape]` and `V: [B, ...hiddenShape]`: `[S, V']`. */
   call(x: Tensor, state: Tensor): [Tensor, Tensor] {
     const [input, v] = this.checkStep(x, state);
-    const beta = decayParameter("beta", this.beta, this.hiddenShape, input.dtype);
-    return lifStep({ beta }, input, v, this.threshold, this.activation);
+    return lifStep(this.stepParameters(input.dtype), input, v, this.threshold, this.activation);
+  }
+
+  protected override stepParameters(dtype: DType): Record<"beta", Tensor> {
+    return { beta: decayParameter("beta", this.beta, this.hiddenShape, dtype) };
+  }
+
+  protected override sequenceModel(): SequenceModel<{ vs: TypedArray }> {
+    return LIF_SEQUENCE;
   }
 }

@@ -1,8 +1,12 @@
 /**
  * Neuron models: recurrent cores whose state is a membrane potential (and
  * an adaptation or a synaptic current), stepping with the update rules of
- * spyx. Each model's math is in its own file, as a pure step function
- * (`lifStep`, ...) and the module that reads its parameters.
+ * spyx. Each model's math is in its own file: a pure step function
+ * (`lifStep`, ...), a whole-sequence kernel (`LIF_SEQUENCE`, ...: one
+ * forward loop over all steps and one backward loop in reverse, run as one
+ * differentiable op by `callSequence` and `dynamicUnroll`) and the module
+ * that reads its parameters. A new model is one such file and one line
+ * below.
  *
  * @example
  * ```ts
@@ -18,6 +22,7 @@
  * @module
  */
 export { Neuron, SpikingNeuron, type SpikingOptions } from "./neuron.ts";
+export { fusedKernelsApply, runSequence, type SequenceCall, type SequenceModel } from "./sequence.ts";
 export { IF, type IFOptions, ifStep } from "./if.ts";
 export { LIF, type LIFOptions, type LIFParams, lifStep } from "./lif.ts";
 export { LI, type LIOptions, type LIParams, liStep } from "./li.ts";

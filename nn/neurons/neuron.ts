@@ -1,9 +1,10 @@
 /**
  * What every neuron model shares: the base classes (hidden shape, threshold,
- * activation, initial state, checks of a step's input and state), the
- * decay parameters (`beta`, `alpha`, `gamma`), the recurrent weights `w`
- * and the packing of two-part states. The math of each model lives in its
- * own file.
+ * activation, initial state, checks of a step's input and state, the
+ * whole-sequence path), the decay parameters (`beta`, `alpha`, `gamma`),
+ * the recurrent weights `w` and the packing of two-part states. The math of
+ * each model lives in its own file: its step, and its whole-sequence kernel
+ * (see `sequence.ts`).
  *
  * @module
  */
@@ -12,7 +13,8 @@ import { isTensor, np, type Tensor } from "../../autodiff/mod.ts";
 import { type SpikeActivation, superspike } from "../axn/mod.ts";
 import { constant, truncatedNormal } from "../initializers.ts";
 import { getParameter, type Initializer, type ModuleOptions } from "../module.ts";
-import { RNNCore } from "../rnn.ts";
+import { RNNCore, type RNNState, type SequenceOptions } from "../rnn.ts";
+import { fusedKernelsApply, runSequence, type SequenceModel } from "./sequence.ts";
 
 /** Options of every spiking neuron. */
 export interface SpikingOptions extends ModuleOptions {
@@ -135,6 +137,101 @@ export abstract class Neuron extends RNNCore {
 
   /** One step: `[output, newState]`. */
   abstract override call(x: Tensor, state: Tensor): [Tensor, Tensor];
+
+  /**
+   * The parameters of one step, by name, as the step uses them (decays
+   * clipped): read in `apply`, created in `init`, in the order `call` has
+   * always created them. A model with a whole-sequence kernel implements it.
+   */
+  protected stepParameters(_dtype: DType): Record<string, Tensor> {
+    throw new Error(`${this.kind}: stepParameters is not implemented (needed by its whole-sequence kernel)`);
+  }
+
+  /** The model's whole-sequence kernel (null: the per-step path only). */
+  protected sequenceModel(): SequenceModel<unknown> | null {
+    return null;
+  }
+
+  /** Threshold and spike function of a spiking model (null: no spikes). */
+  protected spikeFunction(): { threshold: number; activation: SpikeActivation } | null {
+    return null;
+  }
+
+  /**
+   * True when {@link Neuron.callSequence} runs the model's whole-sequence
+   * kernel on `xs`: the model has one, its spike function describes its
+   * surrogate (every built-in does; `axn.custom` does not), and
+   * `fusedKernelsApply(xs)` (the CPU backend, first-order gradients).
+   */
+  override hasSequenceKernel(xs: Tensor): boolean {
+    const spike = this.spikeFunction();
+    return this.sequenceModel() !== null && (spike === null || spike.activation.surrogate !== undefined) &&
+      isTensor(xs) && fusedKernelsApply(xs);
+  }
+
+  /**
+   * All steps at once: inputs `[T, B, ...hiddenShape]` (time-major) and the
+   * state `[B, ...stateShape]` give `[outputs, finalState]`, the same as `T`
+   * calls of `call`, computed by the model's fused kernel as one
+   * differentiable op. Null when {@link Neuron.hasSequenceKernel} is false.
+   *
+   * @example
+   * ```ts
+   * import { nn, np, random, type Tensor } from "../../mod.ts";
+   * const net = nn.transform((xs: Tensor) => {
+   *   const lif = new nn.LIF([3], { beta: 0.9 });
+   *   return lif.callSequence(xs, lif.initialState(2));
+   * });
+   * const xs = np.full([5, 2, 3], 0.6);
+   * const [spikes, v] = net.apply(net.init(random.key(0), xs), null, xs)!; // [5, 2, 3], [2, 3]
+   * ```
+   */
+  override callSequence(xs: Tensor, state: RNNState, options: SequenceOptions = {}): [Tensor, Tensor] | null {
+    const model = this.sequenceModel();
+    if (model === null || !this.hasSequenceKernel(xs)) return null;
+    return this.inScope(() => {
+      const [x, s0] = this.checkSequence(xs, state);
+      const spike = this.spikeFunction();
+      return runSequence(model, {
+        xs: x,
+        state0: s0,
+        params: this.stepParameters(x.dtype),
+        hiddenShape: this.hiddenShape,
+        threshold: spike?.threshold ?? 0,
+        activation: spike?.activation ?? null,
+        reverse: options.reverse ?? false,
+      });
+    });
+  }
+
+  /** Checks sequence inputs `[T, ..., ...hiddenShape]` (T >= 1) and the state `[..., ...stateShape]`. */
+  private checkSequence(xs: unknown, state: unknown): [Tensor, Tensor] {
+    const k = `${this.kind}.callSequence`, h = this.hiddenShape;
+    if (!isTensor(xs)) throw new TypeError(`${k}: the inputs must be a Tensor, got ${typeof xs}`);
+    if (xs.ndim < h.length + 1 || xs.shape[0] < 1 || !sameShape(xs.shape.slice(xs.ndim - h.length), h)) {
+      throw new RangeError(
+        `${k}: inputs of shape ${formatShape(xs.shape)} must be [T, ..., ...hiddenShape] with T >= 1 and hiddenShape ${
+          formatShape(h)
+        }`,
+      );
+    }
+    if (!isTensor(state)) {
+      throw new TypeError(`${k}: the state must be a Tensor, got ${Array.isArray(state) ? "an array" : typeof state}`);
+    }
+    const want = [...xs.shape.slice(1, xs.ndim - h.length), ...this.stateShape];
+    if (!sameShape(state.shape, want)) {
+      throw new RangeError(
+        `${k}: state of shape ${formatShape(state.shape)} does not match inputs of shape ${
+          formatShape(xs.shape)
+        }: expected ${formatShape(want)}`,
+      );
+    }
+    const dtype = promoteTypes(
+      isFloat(xs.dtype) ? xs.dtype : "float32",
+      isFloat(state.dtype) ? state.dtype : "float32",
+    );
+    return [np.astype(xs, dtype), np.astype(state, dtype)];
+  }
 }
 
 /**
@@ -169,6 +266,10 @@ export abstract class SpikingNeuron extends Neuron {
     }
     this.threshold = threshold;
     this.activation = activation as SpikeActivation;
+  }
+
+  protected override spikeFunction(): { threshold: number; activation: SpikeActivation } {
+    return { threshold: this.threshold, activation: this.activation };
   }
 }
 
