@@ -15,3 +15,4 @@ export * as nn from "./nn/mod.ts";
 export * as axn from "./nn/axn/mod.ts";
 export * as optim from "./optim/mod.ts";
 export * as fn from "./nn/fn/mod.ts";
+export * as data from "./data/mod.ts";
