@@ -37,7 +37,7 @@ const PIXELS = 28 * 28;
  * library parse 21 MB of JSON.
  */
 async function readDigitFile(digit: number): Promise<unknown> {
-  const url = new URL(import.meta.resolve(`mnist/src/digits/${digit}.json`));
+  const url = new URL(`src/digits/${digit}.json`, import.meta.resolve("mnist/package.json"));
   return JSON.parse(await readFile(url, "utf8"));
 }
 
