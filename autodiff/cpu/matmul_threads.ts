@@ -72,7 +72,8 @@ function workerMain(run: typeof runMatmulUnits): void {
     Atomics.wait(ctrl, 0, seen);
     seen = Atomics.load(ctrl, 0);
     try {
-      run(ex, ctrl, t);
+      // A fresh view: the memory may have grown since the last job.
+      run(ex, new Int32Array(data.memory.buffer, 0, 1024), t);
     } catch {
       Atomics.store(ctrl, 18, 1);
     }

@@ -38,6 +38,7 @@ export const Ctrl = {
   nr: 17,
   error: 18,
   ldb: 19,
+  flags: 20,
   ready: 32,
   ack: 64,
   /** Bytes reserved for the control block. */
@@ -74,14 +75,17 @@ export interface MatmulExports {
 }
 
 /**
- * Runs units of the job described in the control block until none is left.
- * Shared verbatim with the workers (its source text is sent to them), so it
- * must not refer to anything outside itself.
+ * Runs units of the job described in the control block until none is left,
+ * marking each finished unit in the job's flag array and then calling
+ * `afterUnit` (the caller uses it to copy finished rows out while the
+ * workers compute). Shared verbatim with the workers (its source text is
+ * sent to them), so it must not refer to anything outside itself.
  */
-export function runMatmulUnits(ex: MatmulExports, ctrl: Int32Array, thread: number): void {
+export function runMatmulUnits(ex: MatmulExports, ctrl: Int32Array, thread: number, afterUnit?: () => void): void {
   const kind = ctrl[1], units = ctrl[4], m = ctrl[5], k = ctrl[6], n = ctrl[7], ldc = ctrl[8];
   const a = ctrl[9], b = ctrl[10], c = ctrl[11], mc = ctrl[14], kcMax = ctrl[15], mr = ctrl[16], nr = ctrl[17];
   const scratch = ctrl[12] + thread * ctrl[13];
+  const flags = new Int32Array(ctrl.buffer, ctrl[20], units);
   for (;;) {
     const unit = Atomics.add(ctrl, 2, 1);
     if (unit >= units) return;
@@ -98,7 +102,9 @@ export function runMatmulUnits(ex: MatmulExports, ctrl: Int32Array, thread: numb
       const ldb = ctrl[19];
       ex.sparse(a + i0 * k * 4, k * 4, rows, k, b, ldb * 4, c + i0 * ldc * 4, ldc * 4, ldc / 4, scratch);
     }
+    Atomics.store(flags, unit, 1);
     Atomics.add(ctrl, 3, 1);
+    afterUnit?.();
   }
 }
 
@@ -189,17 +195,42 @@ function threadCount(engine: MatmulEngine): number {
   return 1 + (engine.pool?.size ?? 0);
 }
 
-/** Runs the job in the control block on this thread and any ready workers. */
-function runJob(engine: MatmulEngine, ctrl: Int32Array, parallel: boolean): void {
+/**
+ * Runs the job in the control block on this thread and any ready workers,
+ * handing every finished unit to `copyOut` (on this thread) as soon as it
+ * is done: the first writes into a fresh output array fault its pages in,
+ * which on some virtual machines costs as much as the arithmetic, so it is
+ * overlapped with the workers' units.
+ */
+function runJob(engine: MatmulEngine, ctrl: Int32Array, parallel: boolean, copyOut: (unit: number) => void): void {
+  const units = ctrl[Ctrl.units];
+  const flags = new Int32Array(ctrl.buffer, ctrl[Ctrl.flags], units);
+  flags.fill(0);
   ctrl[Ctrl.next] = 0;
   ctrl[Ctrl.done] = 0;
   ctrl[Ctrl.error] = 0;
   const pool = engine.pool;
-  const joined = pool && parallel && ctrl[Ctrl.units] > 1 ? pool.post(ctrl) : null;
-  runMatmulUnits(engine.exports, ctrl, 0);
+  const joined = pool && parallel && units > 1 ? pool.post(ctrl) : null;
+  let copied = 0, scan = 0;
+  const copyFinished = () => {
+    for (let u = scan; u < units; u++) {
+      if (Atomics.load(flags, u) === 1) {
+        flags[u] = 2;
+        copyOut(u);
+        copied++;
+      }
+    }
+    while (scan < units && flags[scan] === 2) scan++;
+  };
+  runMatmulUnits(engine.exports, ctrl, 0, copyFinished);
+  while (copied < units && ctrl[Ctrl.error] === 0) {
+    const done = Atomics.load(ctrl, Ctrl.done);
+    copyFinished();
+    if (copied < units && Atomics.load(ctrl, Ctrl.done) === done) Atomics.wait(ctrl, Ctrl.done, done, 5);
+  }
   if (joined) pool!.waitFor(ctrl, joined);
-  if (ctrl[Ctrl.error] !== 0 || ctrl[Ctrl.done] !== ctrl[Ctrl.units]) {
-    throw new Error(`matmul: a worker thread failed (${ctrl[Ctrl.done]} of ${ctrl[Ctrl.units]} units done)`);
+  if (ctrl[Ctrl.error] !== 0 || copied !== units) {
+    throw new Error(`matmul: a worker thread failed (${ctrl[Ctrl.done]} of ${units} units done)`);
   }
 }
 
@@ -248,7 +279,8 @@ export function wasmMatmul(
   const scratchAt = bAt + bBytes;
   const aAt = align64(scratchAt + threads * scratchStride);
   const cAt = align64(aAt + chunkRows * k * 4);
-  ensureBytes(engine, cAt + Math.ceil(chunkRows / mr) * mr * ldc * 4 + 64);
+  const flagsAt = align64(cAt + Math.ceil(chunkRows / mr) * mr * ldc * 4);
+  ensureBytes(engine, flagsAt + 4 * (Math.ceil(chunkRows / 16) + 16));
 
   let heap = new Float32Array(engine.memory.buffer);
   if (sparse) {
@@ -276,6 +308,7 @@ export function wasmMatmul(
   ctrl[Ctrl.c] = cAt;
   ctrl[Ctrl.scratch] = scratchAt;
   ctrl[Ctrl.scratchStride] = scratchStride;
+  ctrl[Ctrl.flags] = flagsAt;
   // Equal slices: a thin last slice would run the micro-kernel at a poor load-to-flop ratio.
   ctrl[Ctrl.kc] = Math.ceil(k / Math.ceil(k / kc));
   ctrl[Ctrl.mr] = mr;
@@ -288,13 +321,15 @@ export function wasmMatmul(
     heap.set(a.subarray(aOff + r0 * k, aOff + (r0 + rows) * k), aAt / 4);
     ctrl[Ctrl.m] = rows;
     ctrl[Ctrl.units] = Math.ceil(rows / unitRows);
-    runJob(engine, ctrl, parallel);
     const c0 = cAt / 4;
-    if (ldc === n) out.set(heap.subarray(c0, c0 + rows * n), outOff + r0 * n);
-    else {
-      for (let i = 0; i < rows; i++) {
-        out.set(heap.subarray(c0 + i * ldc, c0 + i * ldc + n), outOff + (r0 + i) * n);
+    runJob(engine, ctrl, parallel, (unit) => {
+      const i0 = unit * unitRows, i1 = Math.min(rows, i0 + unitRows);
+      if (ldc === n) out.set(heap.subarray(c0 + i0 * n, c0 + i1 * n), outOff + (r0 + i0) * n);
+      else {
+        for (let i = i0; i < i1; i++) {
+          out.set(heap.subarray(c0 + i * ldc, c0 + i * ldc + n), outOff + (r0 + i) * n);
+        }
       }
-    }
+    });
   }
 }
