@@ -1,0 +1,189 @@
+/**
+ * The benchmark: our library against TensorFlow.js (cpu and wasm), jax-js
+ * and, when importable, PyTorch, on the workloads of `workloads/spec.ts`,
+ * all measured in the same run. Every (implementation, case) pair runs in
+ * a fresh process (`run_case.ts`, or `peers/torch_bench.py`) with one
+ * untimed warm-up call and a fixed number of timed calls; the table shows
+ * medians and the ratios ours / peer.
+ *
+ *   deno task bench [--only W1,W3-2048] [--peers tfjs-cpu,tfjs-wasm,jax-js,torch] [--quick] [--json] [--timeout 900]
+ *   bun bench/main.ts ...          (our side then runs under Bun too)
+ *
+ * jax-js runs under Bun: under Deno its wasm worker pool hangs now and then
+ * (see NOTES.md). A peer whose predicted time (this case's FLOPs over the
+ * GFLOP/s it reached on W3, times the calls) exceeds the timeout is
+ * skipped and says so.
+ *
+ * @module
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { type BenchCase, benchCases } from "./workloads/spec.ts";
+import { findTorch, torchCommand } from "./peers/torch.ts";
+import { measured, type Outcome, renderSkips, renderTable } from "./table.ts";
+
+const ALL_PEERS = ["tfjs-cpu", "tfjs-wasm", "jax-js", "torch"];
+
+const { values } = parseArgs({
+  options: {
+    only: { type: "string" },
+    peers: { type: "string", default: ALL_PEERS.join(",") },
+    quick: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    timeout: { type: "string" },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (values.help) {
+  console.log(
+    "usage: bench/main.ts [--only W1,W3-2048] [--peers tfjs-cpu,tfjs-wasm,jax-js,torch] [--quick] [--json] [--timeout seconds]",
+  );
+  process.exit(0);
+}
+
+const quick = values.quick!;
+const timeoutS = Number(values.timeout ?? (quick ? 60 : 900));
+if (!(timeoutS > 0)) {
+  throw new RangeError(`bench: --timeout must be a positive number of seconds, got ${values.timeout}`);
+}
+const peers = values.peers!.split(",").filter(Boolean);
+for (const p of peers) {
+  if (!ALL_PEERS.includes(p)) {
+    throw new RangeError(`bench: unknown peer ${p}; expected some of ${ALL_PEERS.join(", ")}`);
+  }
+}
+const impls = ["ours", ...peers];
+const only = values.only?.split(",").filter(Boolean);
+// W3 first: its GFLOP/s predict which peers would time out on the big cases.
+const cases = benchCases(quick)
+  .filter((c) => !only || only.some((o) => c.id === o || c.id.split("-")[0] === o))
+  .sort((a, b) => Number(b.params.kind === "W3") - Number(a.params.kind === "W3"));
+if (cases.length === 0) throw new RangeError(`bench: --only ${values.only} selects no case`);
+
+const versions = process.versions as Record<string, string | undefined>;
+const here = fileURLToPath(new URL("./run_case.ts", import.meta.url));
+
+/**
+ * `[command, args]` that runs a TypeScript file under the current runtime
+ * (Deno's `child_process` turns `execPath file` into `deno run -A file`).
+ */
+function currentRuntime(file: string): [string, string[]] {
+  return [process.execPath, [file]];
+}
+
+function findBun(): string | null {
+  if (versions.bun) return process.execPath;
+  const local = fileURLToPath(new URL("../node_modules/.bin/bun", import.meta.url));
+  if (existsSync(local)) return local;
+  return spawnSync("bun", ["--version"]).status === 0 ? "bun" : null;
+}
+
+function runChild(command: string, args: string[], env: Record<string, string>, impl: string, c: BenchCase): Outcome {
+  const started = performance.now();
+  const child = spawnSync(command, args, {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: timeoutS * 1000,
+    killSignal: "SIGKILL",
+    maxBuffer: 64 << 20,
+  });
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  if ((child.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT" || child.signal) {
+    return { impl, case: c.id, skipped: `timed out after ${seconds} s (limit ${timeoutS} s)` };
+  }
+  const line = (child.stdout ?? "").split("\n").find((l) => l.startsWith("BENCH_RESULT "));
+  if (child.status !== 0 || !line) {
+    const tail = `${child.stderr ?? ""}${child.error ?? ""}`.trim().split("\n").slice(-3).join(" / ");
+    return { impl, case: c.id, skipped: `failed (exit ${child.status}): ${tail.slice(0, 300)}` };
+  }
+  return JSON.parse(line.slice("BENCH_RESULT ".length)) as Outcome;
+}
+
+function machine(): string {
+  let model = cpus()[0]?.model ?? "unknown CPU";
+  try {
+    const lscpu = execFileSync("lscpu", { encoding: "utf8" });
+    model = /Model name:\s*(.+)/.exec(lscpu)?.[1]?.trim() ?? model;
+  } catch {
+    // lscpu is optional.
+  }
+  return `${model}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
+}
+
+const torch = peers.includes("torch") ? findTorch() : null;
+const bun = peers.includes("jax-js") ? findBun() : null;
+const outcomes: Outcome[] = [];
+/** Best W3 throughput of each implementation (GFLOP per ms), for the predictions. */
+const rate = new Map<string, number>();
+
+for (const c of cases) {
+  for (const impl of impls) {
+    const predictedS = rate.has(impl) ? c.flops / rate.get(impl)! / 1000 * (c.samples + 1) : 0;
+    let outcome: Outcome;
+    if (predictedS > timeoutS) {
+      outcome = {
+        impl,
+        case: c.id,
+        skipped: `predicted ${predictedS.toFixed(0)} s (${
+          (c.flops / 1e9).toFixed(0)
+        } GFLOP per call at its W3 rate) > limit ${timeoutS} s`,
+      };
+    } else if (impl === "torch") {
+      if (!torch || "skipped" in torch) outcome = { impl, case: c.id, skipped: torch?.skipped ?? "not requested" };
+      else if (c.params.kind === "W4") outcome = { impl, case: c.id, skipped: "W4 is ours only" };
+      else {
+        const { command, args, env } = torchCommand(torch, c);
+        outcome = runChild(command, args, env, impl, c);
+      }
+    } else {
+      const flags = ["--impl", impl, "--case", c.id, ...(quick ? ["--quick"] : [])];
+      let [command, args] = currentRuntime(here);
+      if (impl === "jax-js" && bun) [command, args] = [bun, [here]];
+      outcome = runChild(command, [...args, ...flags], {}, impl, c);
+    }
+    outcomes.push(outcome);
+    if (measured(outcome) && c.params.kind === "W3") {
+      rate.set(impl, Math.max(rate.get(impl) ?? 0, c.flops / outcome.medianMs));
+    }
+    const shown = measured(outcome) ? `${outcome.medianMs.toFixed(1)} ms median (${outcome.runtime})` : outcome.skipped;
+    console.error(`${c.id.padEnd(12)} ${impl.padEnd(10)} ${shown}`);
+  }
+}
+
+const order = benchCases(quick).map((c) => c.id);
+cases.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+const report = {
+  date: new Date().toISOString(),
+  machine: machine(),
+  runtime: versions.deno ? `deno ${versions.deno}` : `bun ${versions.bun}`,
+  jaxRuntime: bun ? "bun" : "same as ours",
+  torch: torch ? ("skipped" in torch ? torch.skipped : torch.describe) : "not requested",
+  quick,
+  cases: cases.map(({ id, title, params, flops, bytes, samples }) => ({ id, title, params, flops, bytes, samples })),
+  outcomes,
+};
+if (values.json) {
+  console.log(JSON.stringify(report, null, 2));
+} else {
+  console.log(
+    `Benchmark ${
+      report.date.slice(0, 10)
+    } on ${report.machine}; ours on ${report.runtime}, jax-js on ${report.jaxRuntime}`,
+  );
+  console.log(`PyTorch: ${report.torch}`);
+  console.log(
+    `Medians of ${
+      quick ? "a quick run (small sizes)" : "each case's timed calls"
+    }; ratios ours / peer (below 1: ours faster).\n`,
+  );
+  console.log(renderTable(cases, impls, outcomes));
+  const skips = renderSkips(outcomes);
+  if (skips) console.log(`\n${skips}`);
+  const details = [...new Set(outcomes.filter(measured).map((o) => `- ${o.impl}: ${o.details}`))];
+  console.log(`\n${details.join("\n")}`);
+}
