@@ -87,6 +87,7 @@ export const ALIF_SEQUENCE: SequenceModel<{ vs: TypedArray; as: TypedArray }> = 
   stateParts: 2,
   decays: ["beta", "gamma"],
   recurrent: false,
+  backwardReadsOutputs: false,
   forward({ T, B, N, reverse, x, state: [v0, a0], decays: [beta, gamma], threshold: thr, ys, final: [v, a] }) {
     const M = B * N;
     const vs = floatArray(v, T * M), as = floatArray(v, T * M);

@@ -86,6 +86,7 @@ export const CUBALIF_SEQUENCE: SequenceModel<{ vs: TypedArray; is: TypedArray }>
   stateParts: 2,
   decays: ["alpha", "beta"],
   recurrent: false,
+  backwardReadsOutputs: false,
   forward({ T, B, N, reverse, x, state: [v0, i0], decays: [alpha, beta], threshold: thr, ys, final: [v, cur] }) {
     const M = B * N;
     const vs = floatArray(v, T * M), is = floatArray(v, T * M);

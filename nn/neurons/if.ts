@@ -51,6 +51,7 @@ export const IF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
   stateParts: 1,
   decays: [],
   recurrent: false,
+  backwardReadsOutputs: false,
   forward({ T, B, N, reverse, x, state: [v0], threshold: thr, ys, final: [v] }) {
     const M = B * N;
     const vs = floatArray(v, T * M);

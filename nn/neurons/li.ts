@@ -58,6 +58,7 @@ export const LI_SEQUENCE: SequenceModel<null> = {
   stateParts: 1,
   decays: ["beta"],
   recurrent: false,
+  backwardReadsOutputs: true,
   forward({ T, B, N, reverse, x, state: [v0], decays: [beta], ys, final: [v] }) {
     v.set(v0);
     for (let s = 0; s < T; s++) {

@@ -67,6 +67,7 @@ export const LIF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
   stateParts: 1,
   decays: ["beta"],
   recurrent: false,
+  backwardReadsOutputs: false,
   forward({ T, B, N, reverse, x, state: [v0], decays: [beta], threshold: thr, ys, final: [v] }) {
     const M = B * N;
     const vs = floatArray(v, T * M);

@@ -99,6 +99,7 @@ export const RCUBALIF_SEQUENCE: SequenceModel<{ vs: TypedArray; is: TypedArray }
   stateParts: 2,
   decays: ["alpha", "beta"],
   recurrent: true,
+  backwardReadsOutputs: true,
   forward({ T, B, N, reverse, dtype, x, state: [v0, i0], decays: [alpha, beta], w, threshold: thr, ys, ...out }) {
     const M = B * N, [v, cur] = out.final;
     const vs = floatArray(v, T * M), is = floatArray(v, T * M), fb = scratch("feedback", dtype, M);

@@ -73,6 +73,7 @@ export const RIF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
   stateParts: 1,
   decays: [],
   recurrent: true,
+  backwardReadsOutputs: true,
   forward({ T, B, N, reverse, dtype, x, state: [v0], w, threshold: thr, ys, final: [v] }) {
     const M = B * N;
     const vs = floatArray(v, T * M), fb = scratch("feedback", dtype, M);

@@ -88,6 +88,7 @@ export const RLIF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
   stateParts: 1,
   decays: ["beta"],
   recurrent: true,
+  backwardReadsOutputs: true,
   forward({ T, B, N, reverse, dtype, x, state: [v0], decays: [beta], w, threshold: thr, ys, final: [v] }) {
     const M = B * N;
     const vs = floatArray(v, T * M), fb = scratch("feedback", dtype, M);

@@ -18,7 +18,7 @@
 import { type DType, isFloat, promoteTypes, type TypedArray } from "../../autodiff/dtype.ts";
 import { np, type Tensor, vjp } from "../../autodiff/mod.ts";
 import { matmulKernel } from "../../autodiff/cpu/matmul.ts";
-import { activeTapes, record } from "../../autodiff/tape.ts";
+import { activeTapes, record, type VjpFn } from "../../autodiff/tape.ts";
 import { Tensor as TensorClass } from "../../autodiff/tensor.ts";
 import type { SpikeActivation } from "../axn/mod.ts";
 
@@ -47,7 +47,10 @@ export interface SequenceInputs {
   readonly threshold: number;
   /** The surrogate derivative `s(u)` of the spike function. */
   readonly surrogate: (u: number) => number;
-  /** Outputs `[T, B, N]`: written by the forward kernel, read by the backward kernel. */
+  /**
+   * Outputs `[T, B, N]`: written by the forward kernel; in the backward
+   * kernel, empty unless the model sets `backwardReadsOutputs`.
+   */
   readonly ys: TypedArray;
 }
 
@@ -95,7 +98,7 @@ export interface SequenceGradients {
  * import { np } from "../../mod.ts";
  * // A leaky integrator without spikes: V' = beta*V + x, output V'.
  * const LEAK: SequenceModel<null> = {
- *   name: "Leak", stateParts: 1, decays: ["beta"], recurrent: false,
+ *   name: "Leak", stateParts: 1, decays: ["beta"], recurrent: false, backwardReadsOutputs: true,
  *   forward: ({ T, B, N, x, decays: [beta], state: [v0], ys, final: [v] }) => {
  *     v.set(v0);
  *     for (let t = 0; t < T; t++) {
@@ -117,6 +120,8 @@ export interface SequenceModel<R> {
   readonly decays: readonly string[];
   /** Whether the model has recurrent weights `w`. */
   readonly recurrent: boolean;
+  /** Whether the backward kernel reads the outputs (else they are not kept for it). */
+  readonly backwardReadsOutputs: boolean;
   /** Runs the `T` steps; returns what the backward kernel needs. */
   forward(a: SequenceForward): R;
   /** Runs the steps in reverse, accumulating every cotangent. */
@@ -314,39 +319,64 @@ export function runSequence<R>(model: SequenceModel<R>, call: SequenceCall): [Te
   for (const name of names) dtype = promoteTypes(dtype, floatOf(call.params[name].dtype));
   const fdt = dtype as FloatDType;
   const x = np.astype(call.xs, fdt), state0 = np.astype(call.state0, fdt);
-  const params = names.map((name) => np.astype(call.params[name], fdt));
+  const params: Tensor[] = [];
+  for (const name of names) params.push(np.astype(call.params[name], fdt));
   const T = x.shape[0], M = x.size / T;
   const N = hiddenShape.reduce((a, b) => a * b, 1), B = M / N;
   const L = hiddenShape[hiddenShape.length - 1];
-  const parts = model.stateParts;
+  const decays: Float64Array[] = [];
+  for (let k = 0; k < model.decays.length; k++) decays.push(perNeuron(params[k], N));
   const inputs: SequenceInputs = {
     T,
     B,
     N,
     reverse,
     dtype: fdt,
-    state: unpack(host(state0), parts, M, L),
-    decays: params.slice(0, model.decays.length).map((p) => perNeuron(p, N)),
+    state: unpack(host(state0), model.stateParts, M, L),
+    decays,
     w: model.recurrent ? host(params[params.length - 1]) : null,
     threshold,
     surrogate,
     ys: allocate(fdt, T * M),
   };
-  const finalParts = Array.from({ length: parts }, () => allocate(fdt, M));
-  const residual = model.forward({ ...inputs, x: host(x), final: finalParts });
-  const backend = x.backend;
-  const wrap = (data: TypedArray, shape: readonly number[]) =>
-    new TensorClass(backend.upload(data, fdt), shape, fdt, backend);
-  const ys = wrap(inputs.ys, x.shape);
-  const final = wrap(pack(finalParts, M, L), state0.shape);
-  const wShape = model.recurrent ? params[params.length - 1].shape : [];
-  const decayShapes = params.slice(0, model.decays.length).map((p) => p.shape);
-  // What the backward pass keeps: the residuals and the constants, not the inputs' data. The
-  // tensors themselves are held weakly, for the per-step path that differentiates a backward pass.
-  let saved: { residual: R; inputs: SequenceInputs } | null = { residual, inputs };
-  const refs = [x, state0, ...params].map((t) => new WeakRef(t));
+  const final: TypedArray[] = [];
+  for (let k = 0; k < model.stateParts; k++) final.push(allocate(fdt, M));
+  const residual = model.forward({ ...inputs, x: host(x), final });
+  const ys = wrapHost(inputs.ys, x.shape, x);
+  const finalState = wrapHost(pack(final, M, L), state0.shape, x);
+  const tensors = [x, state0, ...params];
+  record(tensors, [ys, finalState], sequenceVjp(model, inputs, residual, tensors, names, activation, L));
+  return [ys, finalState];
+}
 
-  record([x, state0, ...params], [ys, final], (cts, needed) => {
+/**
+ * The VJP of one sequence op, built apart from {@link runSequence} so that
+ * it holds only what it names (a closure keeps its whole scope alive): the
+ * residuals and the constants, the outputs only if the model reads them,
+ * never the inputs' data. The input tensors are held weakly, for the
+ * per-step path that differentiates a backward pass.
+ */
+function sequenceVjp<R>(
+  model: SequenceModel<R>,
+  inputs: SequenceInputs,
+  residual: R,
+  tensors: Tensor[],
+  names: string[],
+  activation: SpikeActivation | null,
+  L: number,
+): VjpFn {
+  const { T, B, N, dtype, threshold, reverse } = inputs;
+  const M = B * N, parts = model.stateParts;
+  const backend = tensors[0].backend;
+  const shapes = tensors.map((t) => t.shape);
+  const refs = tensors.map((t) => new WeakRef(t));
+  let saved: { residual: R; inputs: SequenceInputs } | null = {
+    residual,
+    inputs: model.backwardReadsOutputs ? inputs : { ...inputs, ys: allocate(dtype, 0) },
+  };
+  const wrap = (data: TypedArray, shape: readonly number[]) =>
+    new TensorClass(backend.upload(data, dtype), shape, dtype, backend);
+  return (cts, needed) => {
     if (openTapes() > 0) {
       // The backward pass is itself being differentiated: take the per-step path in ops.
       const [xv, sv, ...ps] = refs.map((r) => r.deref());
@@ -361,29 +391,33 @@ export function runSequence<R>(model: SequenceModel<R>, call: SequenceCall): [Te
         sv,
         ...(ps as Tensor[]),
       );
-      const gs = back([cts[0] ?? np.zerosLike(ys), cts[1] ?? np.zerosLike(final)]) as Tensor[];
-      return gs.map((g, k) => (needed[k] ? g : null));
+      const gs = back([cts[0] ?? np.zeros(shapes[0], { dtype }), cts[1] ?? np.zeros(shapes[1], { dtype })]);
+      return (gs as Tensor[]).map((g, k) => (needed[k] ? g : null));
     }
     if (saved === null) throw new Error(`${model.name}: internal: a sequence kernel's backward pass ran twice`);
     const { residual, inputs } = saved;
     saved = null;
-    const gys = cts[0] ? host(cts[0]) : allocate(fdt, T * M);
-    const gFinal = cts[1] ? unpack(host(cts[1]), parts, M, L) : Array.from({ length: parts }, () => allocate(fdt, M));
-    const gState = Array.from({ length: parts }, () => allocate(fdt, M));
+    const gys = cts[0] ? host(cts[0]) : allocate(dtype, T * M);
+    const gFinal = cts[1] ? unpack(host(cts[1]), parts, M, L) : Array.from({ length: parts }, () => allocate(dtype, M));
+    const gState = Array.from({ length: parts }, () => allocate(dtype, M));
     const gDecays = model.decays.map(() => new Float64Array(N));
     const needW = model.recurrent && needed[needed.length - 1];
     const g = model.backward({ ...inputs, residual, gys, gFinal, gState, gDecays, needW });
     const out: (Tensor | null)[] = [
-      needed[0] ? wrap(g.gx, x.shape) : null,
-      needed[1] ? wrap(pack(gState, M, L), final.shape) : null,
+      needed[0] ? wrap(g.gx, shapes[0]) : null,
+      needed[1] ? wrap(pack(gState, M, L), shapes[1]) : null,
     ];
     gDecays.forEach((acc, k) =>
-      out.push(needed[2 + k] ? wrap(reduceTo(acc, decayShapes[k], fdt), decayShapes[k]) : null)
+      out.push(needed[2 + k] ? wrap(reduceTo(acc, shapes[2 + k], dtype), shapes[2 + k]) : null)
     );
-    if (model.recurrent) out.push(needW && g.gw ? wrap(g.gw, wShape) : null);
+    if (model.recurrent) out.push(needW && g.gw ? wrap(g.gw, shapes[shapes.length - 1]) : null);
     return out;
-  });
-  return [ys, final];
+  };
+}
+
+/** A tensor on `like`'s backend over kernel output `data`. */
+function wrapHost(data: TypedArray, shape: readonly number[], like: Tensor): Tensor {
+  return new TensorClass(like.backend.upload(data, like.dtype), shape, like.dtype, like.backend);
 }
 
 function noSurrogate(): number {
