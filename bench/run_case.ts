@@ -29,6 +29,8 @@ export interface CaseResult {
   samplesMs: number[];
   /** What exactly ran (backend, threads, kernels). */
   details: string;
+  /** The loss returned by the first (warm-up) call, where the workload returns one. */
+  firstValue?: number;
 }
 
 /** `deno 2.x` or `bun 1.x`. */
@@ -77,6 +79,17 @@ async function main(): Promise<void> {
     );
     return;
   }
+  // The first call's loss, to check that every implementation computes the same thing.
+  let firstValue: number | undefined;
+  const inner = step;
+  const keepFirst = (v: unknown) => {
+    if (firstValue === undefined && typeof v === "number") firstValue = v;
+    return v;
+  };
+  step = () => {
+    const v = inner();
+    return v instanceof Promise ? v.then(keepFirst) : keepFirst(v);
+  };
   // One untimed warm-up call (JIT, jit tracing, worker start-up), then exactly `samples` timed calls.
   const stats = await measure(step, { min_samples: c.samples, max_samples: c.samples, min_cpu_time: 0 });
   const samplesMs = stats.samples.map((ns: number) => ns / 1e6);
@@ -89,6 +102,7 @@ async function main(): Promise<void> {
     minMs: stats.min / 1e6,
     samplesMs,
     details,
+    firstValue,
   };
   console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
 }

@@ -16,6 +16,7 @@ export type Outcome =
     samplesMs: number[];
     runtime: string;
     details: string;
+    firstValue?: number | null;
   }
   | { impl: string; case: string; skipped: string };
 
@@ -70,4 +71,23 @@ export function renderSkips(outcomes: Outcome[]): string {
     .filter((o) => !measured(o))
     .map((o) => `- ${o.impl} ${o.case}: ${(o as { skipped: string }).skipped}`)
     .join("\n");
+}
+
+/**
+ * The loss each implementation returned on its first call, per case: the
+ * JavaScript implementations share their inputs, so theirs must agree to
+ * float32 rounding (PyTorch draws its own inputs).
+ *
+ * @example
+ * ```ts
+ * renderFirstValues([]); // ""
+ * ```
+ */
+export function renderFirstValues(outcomes: Outcome[]): string {
+  const byCase = new Map<string, string[]>();
+  for (const o of outcomes) {
+    if (!measured(o) || typeof o.firstValue !== "number") continue;
+    byCase.set(o.case, [...(byCase.get(o.case) ?? []), `${o.impl} ${o.firstValue.toPrecision(7)}`]);
+  }
+  return [...byCase].map(([id, values]) => `- ${id}: ${values.join(", ")}`).join("\n");
 }

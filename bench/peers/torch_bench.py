@@ -121,7 +121,7 @@ def main():
         print("BENCH_RESULT " + json.dumps({"impl": "torch", "case": case["id"], "skipped": "not ported to PyTorch"}))
         return
     step = builders[p["kind"]](p)
-    step()  # warm-up
+    first = step()  # warm-up
     samples = []
     for _ in range(case["samples"]):
         t0 = time.perf_counter()
@@ -134,6 +134,7 @@ def main():
         "medianMs": statistics.median(samples),
         "minMs": min(samples),
         "samplesMs": samples,
+        "firstValue": first if isinstance(first, float) else None,
         "details": f"torch {torch.__version__}, {torch.get_num_threads()} threads, {torch.__config__.parallel_info().splitlines()[-1].strip()}",
     }
     print("BENCH_RESULT " + json.dumps(result))
