@@ -50,12 +50,14 @@ def w1(p):
     beta = 0.9
 
     def step():
-        current = linear(x)
+        # unbind, not current[t]: each indexing op's backward would fill a
+        # zero [T, B, n] tensor, making the backward quadratic in T.
+        currents = linear(x).unbind(0)
         v = torch.zeros(B, n)
         spikes = []
-        for t in range(T):
+        for c in currents:
             s = spike(v - 1.0)
-            v = beta * v + current[t] - s
+            v = beta * v + c - s
             spikes.append(s)
         loss = torch.stack(spikes).sum()
         linear.zero_grad(set_to_none=True)
@@ -77,14 +79,14 @@ def w2(p):
     opt = torch.optim.Adam([w1_, w2_, beta_hidden, beta_out], lr=LEARNING_RATE)
 
     def step():
-        current = x @ w1_
+        currents = (x @ w1_).unbind(1)
         bh, bo = beta_hidden.clamp(0, 1), beta_out.clamp(0, 1)
         v = torch.zeros(B, hidden)
         vo = torch.zeros(B, classes)
         traces = []
-        for t in range(T):
+        for c in currents:
             s = spike(v - 1.0)
-            v = bh * v + current[:, t] - s
+            v = bh * v + c - s
             vo = bo * vo + s @ w2_
             traces.append(vo)
         logits = torch.stack(traces, 1).sum(1)
