@@ -11,7 +11,12 @@
  * (float32). Linux only; one measurement per process:
  *
  *   deno run -A --v8-flags=--expose-gc bench/memory_w1.ts [--n 4096] [--path fused|scan] [--dtype float32|float64]
- *     [--variant spec|deep]
+ *     [--variant spec|deep] [--live]
+ *
+ * `--live` forces a full garbage collection before every typed array of
+ * 1 MiB or more is allocated, so that the peak counts reachable bytes, not
+ * garbage the collector has not reached yet (slower; the WebAssembly
+ * memory, which only grows, counts either way).
  *
  * `--variant deep` puts both layers in one `DeepRNN` (so the per-step path
  * steps the linear layer too), without bias, on 5% spike inputs, with a
@@ -29,8 +34,17 @@ const { values } = parseArgs({
     path: { type: "string", default: "fused" },
     dtype: { type: "string", default: "float32" },
     variant: { type: "string", default: "spec" },
+    live: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
   },
 });
+if (values.help) {
+  console.log(
+    "deno run -A --v8-flags=--expose-gc bench/memory_w1.ts [--n 4096] [--time 500] [--batch 16]\n" +
+      "  [--path fused|scan] [--dtype float32|float64] [--variant spec|deep] [--live]",
+  );
+  Deno.exit(0);
+}
 // "deep": the same layers inside one DeepRNN (so the per-step path also steps the linear layer),
 // without bias, on 5 % spike inputs, with a firing-rate loss.
 const deep = values.variant === "deep";
@@ -46,6 +60,31 @@ function status(field: string): number {
 }
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+if (values.live) {
+  if (!("gc" in globalThis)) throw new Error("memory_w1: --live needs --v8-flags=--expose-gc");
+  collectBeforeLargeArrays();
+}
+
+/**
+ * Wraps the typed-array constructors so that every allocation of 1 MiB or
+ * more (kernel outputs, `slice()` copies via the species constructor) runs a
+ * full GC first. `prototype.constructor` is pointed at the wrapper so that
+ * `a.constructor === Float64Array` checks still hold.
+ */
+function collectBeforeLargeArrays(): void {
+  const names = ["Float32Array", "Float64Array", "Int32Array", "Uint32Array", "Uint8Array"] as const;
+  for (const name of names) {
+    const original = globalThis[name] as unknown as { new (...a: unknown[]): unknown; BYTES_PER_ELEMENT: number };
+    const wrapped = new Proxy(original, {
+      construct(target, args, newTarget) {
+        if (typeof args[0] === "number" && args[0] * target.BYTES_PER_ELEMENT >= 2 ** 20) gc();
+        return Reflect.construct(target, args, newTarget);
+      },
+    });
+    Object.defineProperty(original.prototype, "constructor", { value: wrapped, writable: true, configurable: true });
+    Object.defineProperty(globalThis, name, { value: wrapped, writable: true, configurable: true });
+  }
+}
 let seed = 12345;
 const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
 
@@ -96,10 +135,13 @@ for (const g of (grads.linear.w as Tensor).dataSync()) checksum += Math.abs(g);
 const peak = status("VmHWM:") - before;
 const unit = T * B * n * bytes;
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const label = `W1${deep ? " (DeepRNN variant)" : ""} (${fused ? "fused" : "per-step scan"}${
+  values.live ? ", live" : ""
+})`;
 console.log(
-  `W1${deep ? " (DeepRNN variant)" : ""} (${fused ? "fused" : "per-step scan"}): T=${T} B=${B} n=${n} ${dtype}, loss ${
-    (value as Tensor).item().toExponential(4)
-  }, |dL/dw|_1 ${checksum.toExponential(4)}, ${seconds.toFixed(1)} s`,
+  `${label}: T=${T} B=${B} n=${n} ${dtype}, loss ${(value as Tensor).item().toExponential(4)}, |dL/dw|_1 ${
+    checksum.toExponential(4)
+  }, ${seconds.toFixed(1)} s`,
 );
 console.log(`  one [T, B, n] ${dtype} array: ${mb(unit)}; weights [n, n]: ${mb(n * n * bytes)}`);
 console.log(`  BPTT must keep (inputs + membrane per step): ${mb(2 * unit)}`);
