@@ -134,8 +134,12 @@ export interface Backend {
     axis: number,
     outShape: Shape,
   ): DataHandle;
-  /** `[...batch, m, k] @ [...batch, k, n]` with broadcast batch axes; `outShape` given. */
-  matmul(a: KernelTensor, b: KernelTensor, outShape: Shape): DataHandle;
+  /**
+   * `op(a) @ op(b)` with broadcast batch axes, `[...batch, m, k] @ [...batch, k, n]`;
+   * `outShape` given. With `transA`, `a` is stored `[...batch, k, m]` and
+   * `op(a)` is its transpose over the last two axes; likewise `transB`.
+   */
+  matmul(a: KernelTensor, b: KernelTensor, outShape: Shape, transA?: boolean, transB?: boolean): DataHandle;
   /** Convolution of `lhs [N, C, ...spatial]` with `rhs [O, C/groups, ...window]`. */
   conv(lhs: KernelTensor, rhs: KernelTensor, params: ConvParams, outShape: Shape): DataHandle;
   /** Windowed sum or max over every axis, padding with 0 (sum) or -inf (max). */

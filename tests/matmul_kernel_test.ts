@@ -8,6 +8,7 @@ import {
   sampleDensity,
   setMatmulThreads,
 } from "../autodiff/cpu/matmul.ts";
+import { createMatmulEngine, wasmMatmul } from "../autodiff/cpu/wasm_matmul.ts";
 import { np } from "../mod.ts";
 
 /** A seeded stream of uniforms in [-1, 1). */
@@ -71,6 +72,13 @@ function assertWithinRounding(
 }
 
 const ODD = [1, 3, 7, 17, 33, 65, 127];
+
+/** The row-major `[cols, rows]` transpose of the row-major `[rows, cols]` matrix `x`. */
+function transposeOf(x: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = x[i * cols + j];
+  return t;
+}
 const PATHS: MatmulPath[] = ["auto", "dense", "sparse", "reference"];
 
 describe("float32 matmul kernels", () => {
@@ -204,5 +212,47 @@ describe("float32 matmul kernels", () => {
     assert.ok(d > 0.02 && d < 0.09, `sampled density ${d}`);
     assert.equal(sampleDensity(new Float32Array(10), 0, 10), 0);
     assert.equal(sampleDensity(new Float32Array(10).fill(2), 0, 10), 1);
+  });
+
+  test("transposed operands, stored [k, m] and [n, k], on every path and odd sizes (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 1, max: 70 }),
+        fc.constantFrom(1, 0.3, 0.05),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 1 << 30 }),
+        (m, k, n, density, transA, transB, seed) => {
+          const a = randomF32(m * k, seed, density), b = randomF32(k * n, seed + 1);
+          const storedA = transA ? transposeOf(a, m, k) : a, storedB = transB ? transposeOf(b, k, n) : b;
+          const aShape = transA ? [k, m] : [m, k], bShape = transB ? [n, k] : [k, n];
+          for (const path of PATHS) {
+            const out = matmulKernel(storedA, aShape, storedB, bShape, [m, n], "float32", path, transA, transB);
+            assertWithinRounding(out, a, b, m, k, n, `${path} transA=${transA} transB=${transB}`);
+          }
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  test("row and contraction chunks of a small memory budget add up to the whole product", () => {
+    // 4 KiB chunks: many row chunks, and contraction chunks whose results accumulate.
+    const engine = createMatmulEngine(undefined, { mc: 12, kc: 16, chunkBytes: 4096 });
+    for (const [m, k, n] of [[37, 101, 29], [5, 300, 9], [64, 40, 64]]) {
+      const a = randomF32(m * k, m * k, 0.5), b = randomF32(k * n, n);
+      for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+        const storedA = transA ? transposeOf(a, m, k) : a, storedB = transB ? transposeOf(b, k, n) : b;
+        for (const sparse of [false, true]) {
+          const out = new Float32Array(m * n);
+          wasmMatmul(engine, storedA, 0, storedB, 0, out, 0, m, k, n, sparse, false, { a: transA, b: transB });
+          assertWithinRounding(out, a, b, m, k, n, `chunked sparse=${sparse} transA=${transA} transB=${transB}`);
+        }
+      }
+    }
+    // The memory stays within a few chunks of the budget, not the operands' size.
+    assert.ok(engine.memory.buffer.byteLength <= 1 << 20, `memory grew to ${engine.memory.buffer.byteLength} bytes`);
   });
 });

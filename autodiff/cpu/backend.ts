@@ -56,7 +56,8 @@ export const cpuBackend: Backend = {
   gather: (x, indices, axis) => gatherKernel(cpuData(x), x.shape, cpuData(indices), axis, x.dtype),
   scatterAdd: (updates, indices, axis, outShape) =>
     scatterAddKernel(cpuData(updates), cpuData(indices), axis, outShape, updates.dtype),
-  matmul: (a, b, outShape) => matmulKernel(cpuData(a), a.shape, cpuData(b), b.shape, outShape, a.dtype),
+  matmul: (a, b, outShape, transA, transB) =>
+    matmulKernel(cpuData(a), a.shape, cpuData(b), b.shape, outShape, a.dtype, "auto", transA, transB),
   conv: (lhs, rhs, params, outShape) =>
     convKernel(cpuData(lhs), lhs.shape, cpuData(rhs), rhs.shape, params, outShape, lhs.dtype),
   reduceWindow: (op, x, params, outShape) => reduceWindowKernel(op, cpuData(x), x.shape, params, outShape, x.dtype),

@@ -149,6 +149,13 @@ export function sampleDensity(a: TypedArray, off: number, size: number): number 
   return nonzero / samples;
 }
 
+/** `op(x)` as a fresh row-major `[rows, cols]` array, `x` stored `[cols, rows]` (the reference path's transposes). */
+function transposed(x: TypedArray, off: number, rows: number, cols: number): TypedArray {
+  const t = new (x.constructor as new (n: number) => TypedArray)(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[i * cols + j] = x[off + j * rows + i];
+  return t;
+}
+
 function product2d(
   path: MatmulPath,
   a: TypedArray,
@@ -160,14 +167,21 @@ function product2d(
   m: number,
   k: number,
   n: number,
+  transA: boolean,
+  transB: boolean,
 ): void {
   const work = m * k * n;
   const f32 = a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array;
   const wasm = f32 && k > 0 && (path === "dense" || path === "sparse" || (path === "auto" && work >= WASM_MIN_WORK))
     ? getEngine()
     : null;
-  if (!wasm) return matmul2d(a, aOff, b, bOff, out, outOff, m, k, n);
+  if (!wasm) {
+    const [ra, raOff] = transA ? [transposed(a, aOff, m, k), 0] : [a, aOff];
+    const [rb, rbOff] = transB ? [transposed(b, bOff, k, n), 0] : [b, bOff];
+    return matmul2d(ra, raOff, rb, rbOff, out, outOff, m, k, n);
+  }
   if (threads > 1 && !wasm.pool && work >= THREADS_MIN_WORK) wasm.pool = startWorkerPool(wasm, threads - 1);
+  // The density of `a` does not depend on which way it is stored.
   const sparse = path === "sparse" || (path === "auto" && sampleDensity(a, aOff, m * k) <= SPARSE_MAX_DENSITY);
   wasmMatmul(
     wasm,
@@ -182,11 +196,16 @@ function product2d(
     n,
     sparse,
     work >= THREADS_MIN_WORK,
+    { a: transA, b: transB },
   );
 }
 
 /**
- * `[...batch, m, k] @ [...batch, k, n]` with broadcast batch axes.
+ * `op(a) @ op(b)` over broadcast batch axes: `[...batch, m, k] @
+ * [...batch, k, n]`, where with `transA` the operand `a` is stored
+ * `[...batch, k, m]` and with `transB` the operand `b` is stored
+ * `[...batch, n, k]` (the products of matmul's VJP, without a transposed
+ * copy).
  *
  * @example
  * ```ts
@@ -202,9 +221,11 @@ export function matmulKernel(
   outShape: Shape,
   dtype: DType,
   path: MatmulPath = "auto",
+  transA = false,
+  transB = false,
 ): TypedArray {
-  const m = aShape[aShape.length - 2], k = aShape[aShape.length - 1];
-  const n = bShape[bShape.length - 1];
+  const [m, k] = transA ? aShape.slice(-2).reverse() : aShape.slice(-2);
+  const n = transB ? bShape[bShape.length - 2] : bShape[bShape.length - 1];
   const out = allocate(dtype, sizeOf(outShape));
   const batchShape = outShape.slice(0, -2);
   const batch = sizeOf(batchShape);
@@ -213,7 +234,7 @@ export function matmulKernel(
   const idx = new Array<number>(batchShape.length).fill(0);
   let pa = 0, pb = 0;
   for (let t = 0; t < batch; t++) {
-    product2d(path, a, pa * m * k, b, pb * k * n, out, t * m * n, m, k, n);
+    product2d(path, a, pa * m * k, b, pb * k * n, out, t * m * n, m, k, n, transA, transB);
     for (let d = batchShape.length - 1; d >= 0; d--) {
       idx[d]++;
       pa += sa[d];

@@ -43,6 +43,8 @@ interface WorkerData {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   index: number;
+  /** The pool's number in `Ctrl.epoch`: a worker of an older pool must not run (it shares this index's scratch). */
+  epoch: number;
 }
 
 interface WorkerHandle {
@@ -71,6 +73,8 @@ function workerMain(run: typeof runMatmulUnits): void {
   for (;;) {
     Atomics.wait(ctrl, 0, seen);
     seen = Atomics.load(ctrl, 0);
+    // A terminated pool's worker may still be waiting here when a new pool reuses its index.
+    if (Atomics.load(ctrl, 23) !== data.epoch) return;
     try {
       // A fresh view: the memory may have grown since the last job.
       run(ex, new Int32Array(data.memory.buffer, 0, 1024), t);
@@ -124,11 +128,12 @@ export function startWorkerPool(engine: MatmulEngine, workers: number): WorkerPo
   const source = `(${workerMain.toString()})(${runMatmulUnits.toString()});`;
   const handles: WorkerHandle[] = [];
   const ctrl = new Int32Array(engine.memory.buffer, 0, Ctrl.bytes / 4);
+  const epoch = Atomics.add(ctrl, Ctrl.epoch, 1) + 1;
   try {
     for (let t = 1; t <= workers; t++) {
       const w = new wt.Worker(source, {
         eval: true,
-        workerData: { module: engine.module, memory: engine.memory, index: t },
+        workerData: { module: engine.module, memory: engine.memory, index: t, epoch },
       });
       // A worker that dies is simply never counted as ready again.
       w.on?.("error", () => Atomics.store(ctrl, Ctrl.ready + t, 0));
@@ -163,6 +168,7 @@ export function startWorkerPool(engine: MatmulEngine, workers: number): WorkerPo
       }
     },
     terminate() {
+      Atomics.add(ctrl, Ctrl.epoch, 1);
       for (let t = 1; t <= handles.length; t++) Atomics.store(ctrl, Ctrl.ready + t, 0);
       for (const w of handles) w.terminate();
     },

@@ -2,14 +2,18 @@
  * The float32 matrix product on WebAssembly SIMD, optionally spread over
  * worker threads that share the kernels' memory.
  *
- * One call copies `a` and `b` into the wasm memory, packs `b` once, then
+ * One call copies `a` and `b` into the wasm memory (transposing them on the
+ * way when the product asks for a transposed operand), packs `b`, then
  * splits the rows of `a` into units of `MC` rows; the calling thread and
  * any ready workers claim units from a shared counter (so a worker that is
  * slow to wake only means the caller does more units), and the caller
  * copies the result out. Per unit and per `KC`-deep slice of the
  * contraction, the unit's rows are packed into that thread's scratch (an
  * `MC x KC` block sized for L2) and the micro-kernel sweeps it against
- * every panel of `b`.
+ * every panel of `b`. Operands bigger than a few MiB go through in row
+ * chunks of `a` and contraction chunks of `a` and `b` (the result of each
+ * later contraction chunk is added to the previous ones), so the memory,
+ * which WebAssembly can only grow, stays near four chunks (64 MiB).
  *
  * @module
  */
@@ -39,6 +43,12 @@ export const Ctrl = {
   error: 18,
   ldb: 19,
   flags: 20,
+  /** 1: add the product to the result already in memory (a later contraction chunk). */
+  accumulate: 21,
+  /** Tag of the job whose units `next` hands out (`next` holds `tag << 16 | unit`). */
+  job: 22,
+  /** Number of the current worker pool (see `matmul_threads.ts`). */
+  epoch: 23,
   ready: 32,
   ack: 64,
   /** Bytes reserved for the control block. */
@@ -82,13 +92,18 @@ export interface MatmulExports {
  * sent to them), so it must not refer to anything outside itself.
  */
 export function runMatmulUnits(ex: MatmulExports, ctrl: Int32Array, thread: number, afterUnit?: () => void): void {
+  // The tag first: a thread that wakes late, while the next job is being set up, may read a mix of two jobs'
+  // fields, but then the tag in `next` no longer matches and it claims nothing.
+  const tag = Atomics.load(ctrl, 22);
   const kind = ctrl[1], units = ctrl[4], m = ctrl[5], k = ctrl[6], n = ctrl[7], ldc = ctrl[8];
   const a = ctrl[9], b = ctrl[10], c = ctrl[11], mc = ctrl[14], kcMax = ctrl[15], mr = ctrl[16], nr = ctrl[17];
-  const scratch = ctrl[12] + thread * ctrl[13];
+  const scratch = ctrl[12] + thread * ctrl[13], base = ctrl[21] === 1;
   const flags = new Int32Array(ctrl.buffer, ctrl[20], units);
   for (;;) {
-    const unit = Atomics.add(ctrl, 2, 1);
-    if (unit >= units) return;
+    const word = Atomics.load(ctrl, 2);
+    if (word >>> 16 !== tag || (word & 0xffff) >= units) return;
+    if (Atomics.compareExchange(ctrl, 2, word, word + 1) !== word) continue;
+    const unit = word & 0xffff;
     const i0 = unit * mc;
     const rows = Math.min(mc, m - i0);
     if (kind === 1) {
@@ -96,7 +111,17 @@ export function runMatmulUnits(ex: MatmulExports, ctrl: Int32Array, thread: numb
       for (let pc = 0; pc < k; pc += kcMax) {
         const kc = Math.min(kcMax, k - pc);
         ex.packA(a + (i0 * k + pc) * 4, k * 4, rows, kc, scratch, mPanels);
-        ex.gemm(kc, scratch, b + pc * nr * 4, k * nr * 4, c + i0 * ldc * 4, ldc * 4, mPanels, nPanels, pc > 0 ? 1 : 0);
+        ex.gemm(
+          kc,
+          scratch,
+          b + pc * nr * 4,
+          k * nr * 4,
+          c + i0 * ldc * 4,
+          ldc * 4,
+          mPanels,
+          nPanels,
+          pc > 0 || base ? 1 : 0,
+        );
       }
     } else {
       const ldb = ctrl[19];
@@ -108,12 +133,22 @@ export function runMatmulUnits(ex: MatmulExports, ctrl: Int32Array, thread: numb
   }
 }
 
+/** Units one job may have (`next` keeps the unit in its low 16 bits). */
+const MAX_UNITS = 0xffff;
+/** A `next` that no job's tag matches: set before the fields of a new job are written. */
+const NO_JOB = 0x7fffffff;
+
 /** Blocking of the dense path. */
 export interface Blocking {
   /** Rows of `a` per unit of work (the L2 block). */
   mc: number;
   /** Depth of one slice of the contraction. */
   kc: number;
+  /**
+   * Bytes of one contraction chunk of packed `b`, and of one row chunk of
+   * `a` or of the result: bounds the kernels' memory (16 MiB by default).
+   */
+  chunkBytes: number;
 }
 
 /** The wasm side of one thread: its memory view and kernels. */
@@ -162,7 +197,7 @@ function supportsSharedMemory(): boolean {
  */
 export function createMatmulEngine(
   tile?: TileShape,
-  blocking: Blocking = { mc: 96, kc: 384 },
+  blocking: Blocking = { mc: 96, kc: 384, chunkBytes: 16 << 20 },
 ): MatmulEngine {
   const fma = supportsRelaxedSimd();
   const chosen = tile ?? (fma ? { mr: 6, nr: 8, fma: true } : { mr: 4, nr: 8, fma: false });
@@ -202,13 +237,21 @@ function threadCount(engine: MatmulEngine): number {
  * which on some virtual machines costs as much as the arithmetic, so it is
  * overlapped with the workers' units.
  */
-function runJob(engine: MatmulEngine, ctrl: Int32Array, parallel: boolean, copyOut: (unit: number) => void): void {
+function runJob(
+  engine: MatmulEngine,
+  ctrl: Int32Array,
+  parallel: boolean,
+  copyOut: ((unit: number) => void) | null,
+): void {
   const units = ctrl[Ctrl.units];
   const flags = new Int32Array(ctrl.buffer, ctrl[Ctrl.flags], units);
   flags.fill(0);
-  ctrl[Ctrl.next] = 0;
   ctrl[Ctrl.done] = 0;
   ctrl[Ctrl.error] = 0;
+  // Tags cycle below 0x7fff, which NO_JOB keeps for itself.
+  const tag = (ctrl[Ctrl.job] + 1) % 0x7fff;
+  Atomics.store(ctrl, Ctrl.job, tag);
+  Atomics.store(ctrl, Ctrl.next, tag << 16);
   const pool = engine.pool;
   const joined = pool && parallel && units > 1 ? pool.post(ctrl) : null;
   let copied = 0, scan = 0;
@@ -216,7 +259,7 @@ function runJob(engine: MatmulEngine, ctrl: Int32Array, parallel: boolean, copyO
     for (let u = scan; u < units; u++) {
       if (Atomics.load(flags, u) === 1) {
         flags[u] = 2;
-        copyOut(u);
+        copyOut?.(u);
         copied++;
       }
     }
@@ -234,10 +277,111 @@ function runJob(engine: MatmulEngine, ctrl: Int32Array, parallel: boolean, copyO
   }
 }
 
+/** Side of the square tiles of {@link copyBlock}'s transposing copy (two 4 KiB tiles stay in L1). */
+const TILE = 32;
+
 /**
- * `out[m, n] = a[m, k] @ b[k, n]` (row-major views at the given offsets) on
- * the engine, dense (`sparse = false`) or skipping the zeros of `a`, on
- * the engine's workers too when `parallel`. `k` must be at least 1.
+ * `dst[dstAt + i * dstLd + j] = op(src)[row0 + i, col0 + j]` for
+ * `i < rows, j < cols`, where `op(src)` is the row-major `src` (leading
+ * dimension `srcLd`) or, with `trans`, its transpose; the transposing copy
+ * walks square tiles so that both sides stay in cache.
+ */
+function copyBlock(
+  src: Float32Array,
+  srcOff: number,
+  srcLd: number,
+  trans: boolean,
+  row0: number,
+  col0: number,
+  rows: number,
+  cols: number,
+  dst: Float32Array,
+  dstAt: number,
+  dstLd: number,
+): void {
+  if (!trans) {
+    if (cols === srcLd && dstLd === srcLd) {
+      const from = srcOff + row0 * srcLd + col0;
+      dst.set(src.subarray(from, from + rows * cols), dstAt);
+      return;
+    }
+    for (let i = 0; i < rows; i++) {
+      const from = srcOff + (row0 + i) * srcLd + col0;
+      dst.set(src.subarray(from, from + cols), dstAt + i * dstLd);
+    }
+    return;
+  }
+  for (let i0 = 0; i0 < rows; i0 += TILE) {
+    const i1 = Math.min(rows, i0 + TILE);
+    for (let j0 = 0; j0 < cols; j0 += TILE) {
+      const j1 = Math.min(cols, j0 + TILE);
+      for (let j = j0; j < j1; j++) {
+        const from = srcOff + (col0 + j) * srcLd + row0;
+        let to = dstAt + i0 * dstLd + j;
+        for (let i = i0; i < i1; i++, to += dstLd) dst[to] = src[from + i];
+      }
+    }
+  }
+}
+
+/** How one product is cut to keep the kernels' memory small. */
+interface ChunkPlan {
+  /** Rows of the result per row chunk (a multiple of the unit rows, or all). */
+  chunkRows: number;
+  /** Contraction depth per contraction chunk (all of `k` for the sparse path). */
+  chunkK: number;
+  unitRows: number;
+  ldc: number;
+}
+
+function planChunks(engine: MatmulEngine, m: number, k: number, n: number, sparse: boolean): ChunkPlan {
+  const { nr } = engine.tile;
+  const { mc, chunkBytes } = engine.blocking;
+  const threads = threadCount(engine);
+  const ldc = sparse ? Math.ceil(n / 4) * 4 : Math.ceil(n / nr) * nr;
+  // The sparse kernel reads any row of `b`: all of the contraction at once.
+  const chunkK = sparse ? k : Math.min(k, Math.max(engine.blocking.kc, Math.floor(chunkBytes / (ldc * 4))));
+  const unitRows = sparse ? Math.max(16, Math.ceil(m / (8 * threads))) : mc;
+  const fitRows = Math.floor(chunkBytes / (Math.max(chunkK, ldc) * 4));
+  const chunkRows = Math.min(m, Math.max(unitRows, Math.floor(fitRows / unitRows) * unitRows));
+  return { chunkRows, chunkK, unitRows, ldc };
+}
+
+/** Layout of the wasm memory for one product (byte offsets). */
+function layoutMemory(engine: MatmulEngine, plan: ChunkPlan, n: number, sparse: boolean) {
+  const { mr } = engine.tile;
+  const { mc, kc } = engine.blocking;
+  const { chunkRows, chunkK, ldc } = plan;
+  const threads = threadCount(engine);
+  const bAt = Ctrl.bytes;
+  // Dense: `chunkK` rows of `op(b)` are copied raw after the packed panels, then packed.
+  const bBytes = align64(chunkK * ldc * 4) + (sparse ? 0 : align64(chunkK * n * 4));
+  const scratchStride = align64(sparse ? 8 * chunkK : mc * kc * 4);
+  const scratchAt = bAt + bBytes;
+  const aAt = align64(scratchAt + threads * scratchStride);
+  const cAt = align64(aAt + chunkRows * chunkK * 4);
+  const flagsAt = align64(cAt + Math.ceil(chunkRows / mr) * mr * ldc * 4);
+  const end = flagsAt + 4 * (Math.ceil(chunkRows / 16) + 16);
+  return { bAt, rawBAt: bAt + align64(chunkK * ldc * 4), scratchAt, scratchStride, aAt, cAt, flagsAt, end };
+}
+
+/** Operand transposition flags of {@link wasmMatmul}. */
+export interface MatmulTranspose {
+  /** `a` is stored `[k, m]`: multiply by its transpose. */
+  a?: boolean;
+  /** `b` is stored `[n, k]`: multiply by its transpose. */
+  b?: boolean;
+}
+
+/**
+ * `out[m, n] = op(a) @ op(b)` (row-major views at the given offsets, `op`
+ * the identity or, per `trans`, the transpose: `a` stored `[k, m]`, `b`
+ * stored `[n, k]`) on the engine, dense (`sparse = false`) or skipping the
+ * zeros of `op(a)`, on the engine's workers too when `parallel`. `k` must
+ * be at least 1. Transposed operands are transposed while being copied into
+ * the kernels' memory, so no transposed copy is ever allocated; big
+ * products are cut into row and contraction chunks of `chunkBytes` each,
+ * so the kernels' memory stays small whatever the operands' size.
  *
  * @example
  * ```ts
@@ -260,76 +404,79 @@ export function wasmMatmul(
   n: number,
   sparse: boolean,
   parallel = true,
+  trans: MatmulTranspose = {},
 ): void {
   const { mr, nr } = engine.tile;
-  const threads = threadCount(engine);
-  const { mc, kc } = engine.blocking;
-  const ldc = sparse ? Math.ceil(n / 4) * 4 : Math.ceil(n / nr) * nr;
-  const bBytes = sparse ? align64(k * ldc * 4) : align64(k * n * 4) + align64(k * ldc * 4);
-  const scratchStride = align64(sparse ? 8 * k : mc * kc * 4);
-  const fixed = Ctrl.bytes + bBytes + threads * scratchStride;
-  const perRow = (k + ldc) * 4;
-  if (fixed + perRow * Math.min(m, mc) > MAX_MEMORY_BYTES) {
+  const transA = trans.a ?? false, transB = trans.b ?? false;
+  const plan = planChunks(engine, m, k, n, sparse);
+  const { chunkRows, chunkK, unitRows, ldc } = plan;
+  const at = layoutMemory(engine, plan, n, sparse);
+  if (at.end > MAX_MEMORY_BYTES || Math.ceil(chunkRows / unitRows) > MAX_UNITS) {
     throw new RangeError(`matmul: operands [${m},${k}] @ [${k},${n}] exceed the wasm kernel's memory`);
   }
-  // Rows per chunk: everything that fits, in whole units.
-  const fitRows = Math.floor((MAX_MEMORY_BYTES - fixed) / perRow);
-  const chunkRows = Math.min(m, Math.max(mc, Math.floor(fitRows / mc) * mc));
-  const bAt = Ctrl.bytes;
-  const scratchAt = bAt + bBytes;
-  const aAt = align64(scratchAt + threads * scratchStride);
-  const cAt = align64(aAt + chunkRows * k * 4);
-  const flagsAt = align64(cAt + Math.ceil(chunkRows / mr) * mr * ldc * 4);
-  ensureBytes(engine, flagsAt + 4 * (Math.ceil(chunkRows / 16) + 16));
-
-  let heap = new Float32Array(engine.memory.buffer);
-  if (sparse) {
-    if (ldc === n) heap.set(b.subarray(bOff, bOff + k * n), bAt / 4);
-    else {
-      for (let p = 0; p < k; p++) {
-        heap.set(b.subarray(bOff + p * n, bOff + p * n + n), bAt / 4 + p * ldc);
-        heap.fill(0, bAt / 4 + p * ldc + n, bAt / 4 + (p + 1) * ldc);
-      }
-    }
-  } else {
-    const rawAt = bAt + align64(k * ldc * 4);
-    heap.set(b.subarray(bOff, bOff + k * n), rawAt / 4);
-    engine.exports.packB(rawAt, n * 4, n, k, bAt, ldc / nr);
-  }
+  ensureBytes(engine, at.end);
+  const heap = new Float32Array(engine.memory.buffer);
+  // Leading dimensions of the stored operands.
+  const lda = transA ? m : k, ldb = transB ? k : n;
 
   const ctrl = new Int32Array(engine.memory.buffer, 0, Ctrl.bytes / 4);
+  Atomics.store(ctrl, Ctrl.next, NO_JOB);
   ctrl[Ctrl.kind] = sparse ? 2 : 1;
-  ctrl[Ctrl.k] = k;
   ctrl[Ctrl.n] = n;
   ctrl[Ctrl.ldc] = ldc;
   ctrl[Ctrl.ldb] = ldc;
-  ctrl[Ctrl.a] = aAt;
-  ctrl[Ctrl.b] = bAt;
-  ctrl[Ctrl.c] = cAt;
-  ctrl[Ctrl.scratch] = scratchAt;
-  ctrl[Ctrl.scratchStride] = scratchStride;
-  ctrl[Ctrl.flags] = flagsAt;
-  // Equal slices: a thin last slice would run the micro-kernel at a poor load-to-flop ratio.
-  ctrl[Ctrl.kc] = Math.ceil(k / Math.ceil(k / kc));
+  ctrl[Ctrl.a] = at.aAt;
+  ctrl[Ctrl.b] = at.bAt;
+  ctrl[Ctrl.c] = at.cAt;
+  ctrl[Ctrl.scratch] = at.scratchAt;
+  ctrl[Ctrl.scratchStride] = at.scratchStride;
+  ctrl[Ctrl.flags] = at.flagsAt;
   ctrl[Ctrl.mr] = mr;
   ctrl[Ctrl.nr] = nr;
-  const unitRows = sparse ? Math.max(16, Math.ceil(Math.min(chunkRows, m) / (8 * threads))) : mc;
   ctrl[Ctrl.mc] = unitRows;
+  const loadB = (k0: number, kk: number) => {
+    if (sparse) {
+      // The sparse kernel reads rows of `b` padded to `ldc`, zeros past `n`.
+      if (ldc !== n) heap.fill(0, at.bAt / 4, (at.bAt + kk * ldc * 4) / 4);
+      copyBlock(b, bOff, ldb, transB, k0, 0, kk, n, heap, at.bAt / 4, ldc);
+    } else {
+      copyBlock(b, bOff, ldb, transB, k0, 0, kk, n, heap, at.rawBAt / 4, n);
+      engine.exports.packB(at.rawBAt, n * 4, n, kk, at.bAt, ldc / nr);
+    }
+  };
+  const kChunks = Math.ceil(k / chunkK);
+  if (kChunks === 1) loadB(0, k);
   for (let r0 = 0; r0 < m; r0 += chunkRows) {
     const rows = Math.min(chunkRows, m - r0);
-    heap = new Float32Array(engine.memory.buffer);
-    heap.set(a.subarray(aOff + r0 * k, aOff + (r0 + rows) * k), aAt / 4);
-    ctrl[Ctrl.m] = rows;
-    ctrl[Ctrl.units] = Math.ceil(rows / unitRows);
-    const c0 = cAt / 4;
-    runJob(engine, ctrl, parallel, (unit) => {
-      const i0 = unit * unitRows, i1 = Math.min(rows, i0 + unitRows);
-      if (ldc === n) out.set(heap.subarray(c0 + i0 * n, c0 + i1 * n), outOff + (r0 + i0) * n);
-      else {
-        for (let i = i0; i < i1; i++) {
-          out.set(heap.subarray(c0 + i * ldc, c0 + i * ldc + n), outOff + (r0 + i) * n);
-        }
-      }
-    });
+    for (let c = 0; c < kChunks; c++) {
+      const k0 = c * chunkK, kk = Math.min(chunkK, k - k0);
+      Atomics.store(ctrl, Ctrl.next, NO_JOB);
+      ctrl[Ctrl.m] = rows;
+      ctrl[Ctrl.units] = Math.ceil(rows / unitRows);
+      if (kChunks > 1) loadB(k0, kk);
+      copyBlock(a, aOff, lda, transA, r0, k0, rows, kk, heap, at.aAt / 4, kk);
+      ctrl[Ctrl.k] = kk;
+      // Equal slices: a thin last slice would run the micro-kernel at a poor load-to-flop ratio.
+      ctrl[Ctrl.kc] = Math.ceil(kk / Math.ceil(kk / engine.blocking.kc));
+      ctrl[Ctrl.accumulate] = c > 0 ? 1 : 0;
+      const last = c === kChunks - 1;
+      const c0 = at.cAt / 4;
+      runJob(
+        engine,
+        ctrl,
+        parallel,
+        last
+          ? (unit) => {
+            const i0 = unit * unitRows, i1 = Math.min(rows, i0 + unitRows);
+            if (ldc === n) out.set(heap.subarray(c0 + i0 * n, c0 + i1 * n), outOff + (r0 + i0) * n);
+            else {
+              for (let i = i0; i < i1; i++) {
+                out.set(heap.subarray(c0 + i * ldc, c0 + i * ldc + n), outOff + (r0 + i) * n);
+              }
+            }
+          }
+          : null,
+      );
+    }
   }
 }

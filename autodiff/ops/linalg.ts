@@ -10,7 +10,7 @@ import { record } from "../tape.ts";
 import { Tensor } from "../tensor.ts";
 import { asTensor, type TensorLike } from "./creation.ts";
 import { coerce, mul } from "./elementwise.ts";
-import { broadcastTo, expandDims, reshape, squeeze, swapaxes, transpose } from "./layout.ts";
+import { broadcastTo, expandDims, reshape, squeeze, transpose } from "./layout.ts";
 import { sum, sumToShape } from "./reduce.ts";
 
 /**
@@ -49,20 +49,30 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
       `matmul: batch axes of shapes [${asTensor(a).shape}] and [${asTensor(b).shape}] cannot be broadcast together`,
     );
   }
-  const outShape = [...batch, x.shape[x.ndim - 2], y.shape[y.ndim - 1]];
-  let out = new Tensor(x.backend.matmul(x, y, outShape), outShape, x.dtype, x.backend);
-  if (isFloat(x.dtype)) {
-    const [xa, yb] = [x, y];
-    record([xa, yb], [out], ([g], [needA, needB]) => {
-      if (!g) return [null, null];
-      return [
-        needA ? sumToShape(matmul(g, swapaxes(yb, -1, -2)), xa.shape) : null,
-        needB ? sumToShape(matmul(swapaxes(xa, -1, -2), g), yb.shape) : null,
-      ];
-    });
-  }
+  let out = product(x, y, batch, false, false);
   if (vecA) out = squeeze(out, -2);
   if (vecB) out = squeeze(out, -1);
+  return out;
+}
+
+/**
+ * The matmul primitive: `op(x) @ op(y)` over the broadcast `batch` axes,
+ * `op` transposing the last two axes where `transX`/`transY` say so. Its
+ * VJP is four such products, so gradients never materialise a transpose.
+ */
+function product(x: Tensor, y: Tensor, batch: readonly number[], transX: boolean, transY: boolean): Tensor {
+  const m = x.shape[x.ndim - (transX ? 1 : 2)];
+  const n = y.shape[y.ndim - (transY ? 2 : 1)];
+  const outShape = [...batch, m, n];
+  const out = new Tensor(x.backend.matmul(x, y, outShape, transX, transY), outShape, x.dtype, x.backend);
+  if (isFloat(x.dtype)) {
+    record([x, y], [out], ([g], [needX, needY]) => {
+      if (!g) return [null, null];
+      const dx = needX ? (transX ? product(y, g, batch, transY, true) : product(g, y, batch, false, !transY)) : null;
+      const dy = needY ? (transY ? product(g, x, batch, true, transX) : product(x, g, batch, !transX, false)) : null;
+      return [dx && sumToShape(dx, x.shape), dy && sumToShape(dy, y.shape)];
+    });
+  }
   return out;
 }
 
