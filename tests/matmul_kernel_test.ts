@@ -171,6 +171,15 @@ describe("float32 matmul kernels", () => {
         setMatmulThreads(2);
         assert.deepEqual(want, one, path);
       }
+      // The scattering product of a transposed spike matrix (x^T @ g) sums per-unit partials in a fixed order.
+      const spikes = randomF32(k * m, 7, 0.05, true), g = randomF32(k * n, 8);
+      const scatter = () => matmulKernel(spikes, [k, m], g, [k, n], [m, n], "float32", "sparse", true, false);
+      const two = scatter();
+      setMatmulThreads(1);
+      const one = scatter();
+      setMatmulThreads(2);
+      assert.deepEqual(two, one, "sparse, transposed a");
+      assertWithinRounding(one, transposeOf(spikes, k, m), g, m, k, n, "sparse, transposed a");
       assertWithinRounding(single, a, b, m, k, n, "single-threaded");
     } finally {
       setMatmulThreads(before);

@@ -49,6 +49,8 @@ export const Ctrl = {
   job: 22,
   /** Number of the current worker pool (see `matmul_threads.ts`). */
   epoch: 23,
+  /** Bytes between the threads' partial results of the transposed sparse product. */
+  partialStride: 24,
   ready: 32,
   ack: 64,
   /** Bytes reserved for the control block. */
@@ -75,6 +77,18 @@ export interface MatmulExports {
     ldaBytes: number,
     rows: number,
     k: number,
+    b: number,
+    ldbBytes: number,
+    c: number,
+    ldcBytes: number,
+    nVec: number,
+    scratch: number,
+  ): void;
+  sparseT(
+    a: number,
+    ldaBytes: number,
+    rows: number,
+    m: number,
     b: number,
     ldbBytes: number,
     c: number,
@@ -123,9 +137,24 @@ export function runMatmulUnits(ex: MatmulExports, ctrl: Int32Array, thread: numb
           pc > 0 || base ? 1 : 0,
         );
       }
-    } else {
+    } else if (kind === 2) {
       const ldb = ctrl[19];
       ex.sparse(a + i0 * k * 4, k * 4, rows, k, b, ldb * 4, c + i0 * ldc * 4, ldc * 4, ldc / 4, scratch);
+    } else {
+      // Rows of `a` here are contraction indices; each thread scatters into its own partial result.
+      const ldb = ctrl[19];
+      ex.sparseT(
+        a + i0 * k * 4,
+        k * 4,
+        rows,
+        k,
+        b + i0 * ldb * 4,
+        ldb * 4,
+        c + thread * ctrl[24],
+        ldc * 4,
+        ldc / 4,
+        scratch,
+      );
     }
     Atomics.store(flags, unit, 1);
     Atomics.add(ctrl, 3, 1);
@@ -365,6 +394,81 @@ function layoutMemory(engine: MatmulEngine, plan: ChunkPlan, n: number, sparse: 
   return { bAt, rawBAt: bAt + align64(chunkK * ldc * 4), scratchAt, scratchStride, aAt, cAt, flagsAt, end };
 }
 
+/**
+ * `out = a^T @ op(b)` for a sparse `a` stored `[k, m]`, by scattering
+ * (`sparseT`): units are rows of `a` (contraction indices), unit `u` of
+ * every contraction chunk adds into zeroed partial result `u` (`m x ldc`),
+ * and the partials are summed in order at the end. The units depend only on
+ * the sizes, not on which thread ran them, so the result is the same bit
+ * for bit whatever the threads. Contraction chunks bound the copies.
+ */
+function sparseTransposedA(
+  engine: MatmulEngine,
+  a: Float32Array,
+  aOff: number,
+  b: Float32Array,
+  bOff: number,
+  transB: boolean,
+  out: Float32Array,
+  outOff: number,
+  m: number,
+  k: number,
+  n: number,
+  parallel: boolean,
+): void {
+  const threads = threadCount(engine);
+  const ldc = Math.ceil(n / 4) * 4;
+  const chunkK = Math.min(k, Math.max(64, Math.floor(engine.blocking.chunkBytes / (Math.max(m, ldc) * 4))));
+  const unitRows = Math.max(16, Math.ceil(chunkK / SCATTER_UNITS));
+  const partials = Math.ceil(chunkK / unitRows);
+  const partialStride = align64(m * ldc * 4);
+  const bAt = Ctrl.bytes;
+  const cAt = align64(bAt + chunkK * ldc * 4);
+  const scratchAt = cAt + partials * partialStride;
+  const scratchStride = align64(8 * m);
+  const aAt = align64(scratchAt + threads * scratchStride);
+  const flagsAt = align64(aAt + chunkK * m * 4);
+  ensureBytes(engine, flagsAt + 4 * (Math.ceil(chunkK / unitRows) + 16));
+  const heap = new Float32Array(engine.memory.buffer);
+  heap.fill(0, cAt / 4, (cAt + partials * partialStride) / 4);
+  const ctrl = new Int32Array(engine.memory.buffer, 0, Ctrl.bytes / 4);
+  for (let k0 = 0; k0 < k; k0 += chunkK) {
+    const kk = Math.min(chunkK, k - k0);
+    Atomics.store(ctrl, Ctrl.next, NO_JOB);
+    if (ldc !== n) heap.fill(0, bAt / 4, (bAt + kk * ldc * 4) / 4);
+    copyBlock(b, bOff, transB ? k : n, transB, k0, 0, kk, n, heap, bAt / 4, ldc);
+    heap.set(a.subarray(aOff + k0 * m, aOff + (k0 + kk) * m), aAt / 4);
+    ctrl[Ctrl.kind] = 3;
+    ctrl[Ctrl.m] = kk;
+    ctrl[Ctrl.k] = m;
+    ctrl[Ctrl.n] = n;
+    ctrl[Ctrl.ldc] = ldc;
+    ctrl[Ctrl.ldb] = ldc;
+    ctrl[Ctrl.a] = aAt;
+    ctrl[Ctrl.b] = bAt;
+    ctrl[Ctrl.c] = cAt;
+    ctrl[Ctrl.partialStride] = partialStride;
+    ctrl[Ctrl.scratch] = scratchAt;
+    ctrl[Ctrl.scratchStride] = scratchStride;
+    ctrl[Ctrl.flags] = flagsAt;
+    ctrl[Ctrl.mc] = unitRows;
+    ctrl[Ctrl.units] = Math.ceil(kk / unitRows);
+    runJob(engine, ctrl, parallel, null);
+  }
+  const c0 = cAt / 4, stride = partialStride / 4;
+  for (let i = 0; i < m; i++) {
+    const o = outOff + i * n;
+    out.set(heap.subarray(c0 + i * ldc, c0 + i * ldc + n), o);
+    for (let u = 1; u < partials; u++) {
+      const from = c0 + u * stride + i * ldc;
+      for (let j = 0; j < n; j++) out[o + j] += heap[from + j];
+    }
+  }
+}
+
+/** Units (and partial results) per contraction chunk of the scattering product. */
+const SCATTER_UNITS = 8;
+
 /** Operand transposition flags of {@link wasmMatmul}. */
 export interface MatmulTranspose {
   /** `a` is stored `[k, m]`: multiply by its transpose. */
@@ -408,6 +512,10 @@ export function wasmMatmul(
 ): void {
   const { mr, nr } = engine.tile;
   const transA = trans.a ?? false, transB = trans.b ?? false;
+  // Scatter when the partial results stay small; otherwise transpose `a` on the way in like the dense path.
+  if (sparse && transA && SCATTER_UNITS * m * n * 4 <= engine.blocking.chunkBytes) {
+    return sparseTransposedA(engine, a, aOff, b, bOff, transB, out, outOff, m, k, n, parallel);
+  }
   const plan = planChunks(engine, m, k, n, sparse);
   const { chunkRows, chunkK, unitRows, ldc } = plan;
   const at = layoutMemory(engine, plan, n, sparse);

@@ -12,7 +12,9 @@
  *
  * The sparse path serves spike inputs: `sparse` gathers the non-zeros of
  * one row of `a` and accumulates only their rows of `b`, 32, 16 or 4
- * columns at a time, so its cost is proportional to the number of spikes.
+ * columns at a time, so its cost is proportional to the number of spikes;
+ * `sparseT` does the same for a transposed `a` (the weight gradient
+ * `x^T @ g`) by scattering rows of `b` into the rows of `c`.
  *
  * @module
  */
@@ -192,6 +194,95 @@ function gemm({ mr, nr, fma }: TileShape): FunctionBody {
 /** Sparse-path column chunk widths, in f32x4 vectors, widest first. */
 const SPARSE_CHUNKS = [8, 4, 1];
 
+/** Locals of {@link gatherRow}. */
+interface GatherLocals {
+  aPtr: number;
+  idx: number;
+  p: number;
+  mask: number;
+  lane: number;
+  wrVal: number;
+  wrOff: number;
+  x: number;
+}
+
+/**
+ * Emits: gather the non-zeros of the `len` floats at `row` into `vals`
+ * (their values) and `offs` (their index times `strideBytes`), leaving the
+ * count in `nnz`. Four at a time: a group of zeros costs one compare.
+ */
+function gatherRow(
+  f: FunctionBody,
+  l: GatherLocals,
+  row: number,
+  len: number,
+  strideBytes: number,
+  vals: number,
+  offs: number,
+  nnz: number,
+): void {
+  f.get(row).set(l.aPtr);
+  f.i32Const(0).set(l.idx);
+  f.get(vals).set(l.wrVal);
+  f.get(offs).set(l.wrOff);
+  f.get(len).i32Const(2).op(Op.i32ShrU).set(l.p);
+  countDown(f, l.p, () => {
+    f.get(l.aPtr).simdMem(SimdOp.v128Load, 2, 0).v128Zero().simd(SimdOp.f32x4Ne).simd(SimdOp.i32x4Bitmask).set(l.mask);
+    f.begin(Op.block).begin(Op.loop);
+    f.get(l.mask).op(Op.i32Eqz).op(Op.brIf, 1);
+    f.get(l.mask).op(Op.i32Ctz).set(l.lane);
+    f.get(l.wrVal).get(l.aPtr).get(l.lane).i32Const(2).op(Op.i32Shl).op(Op.i32Add).mem(Op.f32Load, 2, 0);
+    f.mem(Op.f32Store, 2, 0);
+    f.get(l.wrOff).get(l.idx).get(l.lane).op(Op.i32Add).get(strideBytes).op(Op.i32Mul).mem(Op.i32Store, 2, 0);
+    bump(f, l.wrVal, 4);
+    bump(f, l.wrOff, 4);
+    f.get(l.mask).get(l.mask).i32Const(1).op(Op.i32Sub).op(Op.i32And).set(l.mask);
+    f.op(Op.br, 0).op(Op.end).op(Op.end);
+    bump(f, l.aPtr, 16);
+    bump(f, l.idx, 4);
+  });
+  f.get(len).i32Const(3).op(Op.i32And).set(l.p);
+  countDown(f, l.p, () => {
+    f.get(l.aPtr).mem(Op.f32Load, 2, 0).tee(l.x).f32Const(0).op(Op.f32Ne).begin(Op.if);
+    f.get(l.wrVal).get(l.x).mem(Op.f32Store, 2, 0);
+    f.get(l.wrOff).get(l.idx).get(strideBytes).op(Op.i32Mul).mem(Op.i32Store, 2, 0);
+    bump(f, l.wrVal, 4);
+    bump(f, l.wrOff, 4);
+    f.op(Op.end);
+    bump(f, l.aPtr, 4);
+    bump(f, l.idx, 1);
+  });
+  f.get(l.wrVal).get(vals).op(Op.i32Sub).i32Const(2).op(Op.i32ShrU).set(nnz);
+}
+
+function gatherLocals(f: FunctionBody): GatherLocals {
+  return {
+    aPtr: f.local(i32),
+    idx: f.local(i32),
+    p: f.local(i32),
+    mask: f.local(i32),
+    lane: f.local(i32),
+    wrVal: f.local(i32),
+    wrOff: f.local(i32),
+    x: f.local(f32),
+  };
+}
+
+/** `acc = s * x + acc` (fused where `fma`), leaving the result on the stack; `x` is pushed by `pushX`. */
+function madd(f: FunctionBody, fma: boolean, s: number, pushX: () => void, pushAcc: () => void): void {
+  if (fma) {
+    f.get(s);
+    pushX();
+    pushAcc();
+    f.simd(SimdOp.f32x4RelaxedMadd);
+  } else {
+    pushAcc();
+    f.get(s);
+    pushX();
+    f.simd(SimdOp.f32x4Mul).simd(SimdOp.f32x4Add);
+  }
+}
+
 /**
  * `sparse(a, ldaBytes, rows, k, b, ldbBytes, c, ldcBytes, nVec, scratch)`:
  * `c[rows, 4*nVec] = a[rows, k] @ b[k, 4*nVec]` visiting only the
@@ -201,50 +292,18 @@ const SPARSE_CHUNKS = [8, 4, 1];
 function sparse(fma: boolean): FunctionBody {
   const f = new FunctionBody([i32, i32, i32, i32, i32, i32, i32, i32, i32, i32], []);
   const [a, lda, rows, k, b, ldb, c, ldc, nVec, scratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const row = f.local(i32), p = f.local(i32), aPtr = f.local(i32), bOff = f.local(i32), nnz = f.local(i32);
-  const vals = f.local(i32), offs = f.local(i32), wrVal = f.local(i32), wrOff = f.local(i32);
+  const row = f.local(i32), nnz = f.local(i32), vals = f.local(i32), offs = f.local(i32);
   const left = f.local(i32), col = f.local(i32), t = f.local(i32), rdVal = f.local(i32), rdOff = f.local(i32);
-  const bRow = f.local(i32), mask = f.local(i32), lane = f.local(i32), x = f.local(f32), s = f.local(v128);
+  const bRow = f.local(i32), s = f.local(v128);
   const acc = Array.from({ length: SPARSE_CHUNKS[0] }, () => f.local(v128));
+  const g = gatherLocals(f);
 
   f.get(scratch).set(vals);
   f.get(scratch).get(k).i32Const(4).op(Op.i32Mul).op(Op.i32Add).set(offs);
   f.get(rows).set(row);
   countDown(f, row, () => {
-    // Gather the row's non-zeros, four at a time: a zero group costs one compare.
-    f.get(a).set(aPtr);
-    f.i32Const(0).set(bOff);
-    f.get(vals).set(wrVal);
-    f.get(offs).set(wrOff);
-    f.get(k).i32Const(2).op(Op.i32ShrU).set(p);
-    countDown(f, p, () => {
-      f.get(aPtr).simdMem(SimdOp.v128Load, 2, 0).v128Zero().simd(SimdOp.f32x4Ne).simd(SimdOp.i32x4Bitmask).set(mask);
-      f.begin(Op.block).begin(Op.loop);
-      f.get(mask).op(Op.i32Eqz).op(Op.brIf, 1);
-      f.get(mask).op(Op.i32Ctz).set(lane);
-      f.get(wrVal).get(aPtr).get(lane).i32Const(2).op(Op.i32Shl).op(Op.i32Add).mem(Op.f32Load, 2, 0);
-      f.mem(Op.f32Store, 2, 0);
-      f.get(wrOff).get(bOff).get(lane).get(ldb).op(Op.i32Mul).op(Op.i32Add).mem(Op.i32Store, 2, 0);
-      bump(f, wrVal, 4);
-      bump(f, wrOff, 4);
-      f.get(mask).get(mask).i32Const(1).op(Op.i32Sub).op(Op.i32And).set(mask);
-      f.op(Op.br, 0).op(Op.end).op(Op.end);
-      bump(f, aPtr, 16);
-      bump(f, bOff, () => f.get(ldb).i32Const(4).op(Op.i32Mul));
-    });
-    f.get(k).i32Const(3).op(Op.i32And).set(p);
-    countDown(f, p, () => {
-      f.get(aPtr).mem(Op.f32Load, 2, 0).tee(x).f32Const(0).op(Op.f32Ne).begin(Op.if);
-      f.get(wrVal).get(x).mem(Op.f32Store, 2, 0);
-      f.get(wrOff).get(bOff).mem(Op.i32Store, 2, 0);
-      bump(f, wrVal, 4);
-      bump(f, wrOff, 4);
-      f.op(Op.end);
-      bump(f, aPtr, 4);
-      bump(f, bOff, () => f.get(ldb));
-    });
-    f.get(wrVal).get(vals).op(Op.i32Sub).i32Const(4).op(Op.i32DivU).set(nnz);
-    // Accumulate column chunks.
+    gatherRow(f, g, a, k, ldb, vals, offs, nnz);
+    // Accumulate column chunks of the row of `c` in registers.
     f.get(nVec).set(left);
     f.i32Const(0).set(col);
     for (const width of SPARSE_CHUNKS) {
@@ -258,12 +317,7 @@ function sparse(fma: boolean): FunctionBody {
         f.get(rdVal).simdMem(SimdOp.v128Load32Splat, 2, 0).set(s);
         f.get(b).get(col).op(Op.i32Add).get(rdOff).mem(Op.i32Load, 2, 0).op(Op.i32Add).set(bRow);
         for (let v = 0; v < width; v++) {
-          if (fma) {
-            f.get(s).get(bRow).simdMem(SimdOp.v128Load, 2, v * 16).get(acc[v]).simd(SimdOp.f32x4RelaxedMadd);
-          } else {
-            f.get(acc[v]).get(s).get(bRow).simdMem(SimdOp.v128Load, 2, v * 16).simd(SimdOp.f32x4Mul)
-              .simd(SimdOp.f32x4Add);
-          }
+          madd(f, fma, s, () => f.get(bRow).simdMem(SimdOp.v128Load, 2, v * 16), () => f.get(acc[v]));
           f.set(acc[v]);
         }
         bump(f, rdVal, 4);
@@ -283,7 +337,60 @@ function sparse(fma: boolean): FunctionBody {
 }
 
 /**
- * The kernel module's bytes: exports `packA`, `packB`, `gemm` and `sparse`
+ * `sparseT(a, ldaBytes, rows, m, b, ldbBytes, c, ldcBytes, nVec, scratch)`:
+ * `c[m, 4*nVec] += a[rows, m]^T @ b[rows, 4*nVec]`, scattering: for each
+ * row `p` of `a` and each of its non-zeros `a[p, i]`, row `i` of `c` gets
+ * `a[p, i] * b[p, :]`. `a` is read the way it is stored, so a transposed
+ * spike matrix (the weight gradient `x^T @ g`) costs its non-zeros, never a
+ * transposed copy. `scratch` holds `8 * m` bytes.
+ */
+function sparseTransposed(fma: boolean): FunctionBody {
+  const f = new FunctionBody([i32, i32, i32, i32, i32, i32, i32, i32, i32, i32], []);
+  const [a, lda, rows, m, b, ldb, c, ldc, nVec, scratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const row = f.local(i32), nnz = f.local(i32), vals = f.local(i32), offs = f.local(i32);
+  const left = f.local(i32), col = f.local(i32), t = f.local(i32), rdVal = f.local(i32), rdOff = f.local(i32);
+  const cRow = f.local(i32), s = f.local(v128);
+  const bv = Array.from({ length: SPARSE_CHUNKS[0] }, () => f.local(v128));
+  const g = gatherLocals(f);
+
+  f.get(scratch).set(vals);
+  f.get(scratch).get(m).i32Const(4).op(Op.i32Mul).op(Op.i32Add).set(offs);
+  f.get(rows).set(row);
+  countDown(f, row, () => {
+    gatherRow(f, g, a, m, ldc, vals, offs, nnz);
+    // Column chunks of this row of `b` stay in registers while the rows of `c` they update stream past.
+    f.get(nVec).set(left);
+    f.i32Const(0).set(col);
+    for (const width of SPARSE_CHUNKS) {
+      f.begin(Op.block).begin(Op.loop);
+      f.get(left).i32Const(width).op(Op.i32LtU).op(Op.brIf, 1);
+      for (let v = 0; v < width; v++) f.get(b).get(col).op(Op.i32Add).simdMem(SimdOp.v128Load, 2, v * 16).set(bv[v]);
+      f.get(vals).set(rdVal);
+      f.get(offs).set(rdOff);
+      f.get(nnz).set(t);
+      countDown(f, t, () => {
+        f.get(rdVal).simdMem(SimdOp.v128Load32Splat, 2, 0).set(s);
+        f.get(c).get(col).op(Op.i32Add).get(rdOff).mem(Op.i32Load, 2, 0).op(Op.i32Add).set(cRow);
+        for (let v = 0; v < width; v++) {
+          f.get(cRow);
+          madd(f, fma, s, () => f.get(bv[v]), () => f.get(cRow).simdMem(SimdOp.v128Load, 2, v * 16));
+          f.simdMem(SimdOp.v128Store, 2, v * 16);
+        }
+        bump(f, rdVal, 4);
+        bump(f, rdOff, 4);
+      });
+      bump(f, col, width * 16);
+      bump(f, left, -width);
+      f.op(Op.br, 0).op(Op.end).op(Op.end);
+    }
+    bump(f, a, () => f.get(lda));
+    bump(f, b, () => f.get(ldb));
+  });
+  return f;
+}
+
+/**
+ * The kernel module's bytes: exports `packA`, `packB`, `gemm`, `sparse` and `sparseT`
  * over the imported memory `env.memory`.
  *
  * @example
@@ -301,5 +408,6 @@ export function matmulModuleBytes(tile: TileShape, memory: MemoryImport): Uint8A
     { name: "packB", body: packB(tile.nr) },
     { name: "gemm", body: gemm(tile) },
     { name: "sparse", body: sparse(tile.fma) },
+    { name: "sparseT", body: sparseTransposed(tile.fma) },
   ]);
 }
