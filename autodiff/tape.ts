@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { isFloat } from "./dtype.ts";
+import { type DType, isFloat } from "./dtype.ts";
 import type { Tensor } from "./tensor.ts";
 
 /**
@@ -17,10 +17,37 @@ import type { Tensor } from "./tensor.ts";
  */
 export type VjpFn = (cotangents: readonly (Tensor | null)[], needed: readonly boolean[]) => (Tensor | null)[];
 
-/** One recorded op application. */
+/**
+ * What the backward pass needs of a tensor without holding its storage:
+ * its identity, and the shape and dtype its cotangent must have.
+ */
+export interface TensorInfo {
+  readonly id: number;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+/**
+ * The {@link TensorInfo} of `t`.
+ *
+ * @example
+ * ```ts
+ * import { np } from "./mod.ts";
+ * tensorInfo(np.zeros([2])).shape; // [2]
+ * ```
+ */
+export function tensorInfo(t: Tensor): TensorInfo {
+  return { id: t.id, shape: t.shape, dtype: t.dtype };
+}
+
+/**
+ * One recorded op application. It names its inputs and outputs rather than
+ * holding them, so that a tensor lives no longer than the user's references
+ * and the `vjp` closures that read it.
+ */
 export interface TapeEntry {
-  readonly inputs: readonly Tensor[];
-  readonly outputs: readonly Tensor[];
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly number[];
   readonly vjp: VjpFn;
 }
 
@@ -40,7 +67,7 @@ export interface TapeEntry {
 export class Tape {
   /** Ids of tensors whose cotangents this tape computes. */
   readonly tracked: Set<number> = new Set();
-  /** Recorded entries in execution order. */
+  /** Recorded entries in execution order; the backward pass removes each once it has run. */
   readonly entries: TapeEntry[] = [];
   /** A closed tape records nothing (its backward pass is running or done). */
   closed = false;
@@ -147,6 +174,7 @@ export function isTracked(t: Tensor): boolean {
  */
 export function record(inputs: readonly Tensor[], outputs: readonly Tensor[], vjp: VjpFn): void {
   if (paused > 0 || stack.length === 0) return;
+  let entry: TapeEntry | null = null;
   for (const tape of stack) {
     if (tape.closed) continue;
     if (tape.captureFrom) captureInputs(tape, inputs);
@@ -158,7 +186,8 @@ export function record(inputs: readonly Tensor[], outputs: readonly Tensor[], vj
       }
     }
     if (!hit) continue;
-    tape.entries.push({ inputs, outputs, vjp });
+    entry ??= { inputs: inputs.map(tensorInfo), outputs: outputs.map((o) => o.id), vjp };
+    tape.entries.push(entry);
     for (const o of outputs) if (isFloat(o.dtype)) tape.tracked.add(o.id);
   }
 }

@@ -6,10 +6,10 @@
  */
 import { isFloat } from "./dtype.ts";
 import { add, astype } from "./ops/elementwise.ts";
-import { onesLike, zerosLike } from "./ops/creation.ts";
-import { noGrad, record, Tape, withTape } from "./tape.ts";
+import { onesLike, zeros, zerosLike } from "./ops/creation.ts";
+import { noGrad, record, Tape, type TapeEntry, type TensorInfo, tensorInfo, type VjpFn, withTape } from "./tape.ts";
 import { isTensor, Tensor } from "./tensor.ts";
-import { flatten, type PyTree, unflatten } from "./tree.ts";
+import { flatten, type PyTree, type TreeDef, unflatten } from "./tree.ts";
 
 /**
  * A new tensor object over the same storage, linked to `t` on the active
@@ -32,6 +32,10 @@ export function alias(t: Tensor): Tensor {
 /**
  * Runs the backward pass of `tape` from `outputs` seeded with `cotangents`
  * and returns the accumulated cotangent of every tracked tensor by id.
+ * Each entry leaves the tape once it has run, and each cotangent leaves the
+ * result once the entry that produced its tensor has consumed it, so memory
+ * shrinks as the pass goes (the entry's closure, and what it holds, can be
+ * collected unless an outer tape recorded the same op).
  *
  * @example
  * ```ts
@@ -46,45 +50,54 @@ export function alias(t: Tensor): Tensor {
  */
 export function backpropagate(
   tape: Tape,
-  outputs: readonly Tensor[],
+  outputs: readonly { readonly id: number }[],
   cotangents: readonly (Tensor | null)[],
 ): Map<number, Tensor> {
   tape.closed = true;
   const grads = new Map<number, Tensor>();
-  const accumulate = (t: Tensor, g: Tensor) => {
-    const prev = grads.get(t.id);
-    grads.set(t.id, prev ? add(prev, g) : g);
+  const accumulate = (id: number, g: Tensor) => {
+    const prev = grads.get(id);
+    grads.set(id, prev ? add(prev, g) : g);
   };
   outputs.forEach((o, i) => {
     const g = cotangents[i];
-    if (g && tape.tracked.has(o.id)) accumulate(o, g);
+    if (g && tape.tracked.has(o.id)) accumulate(o.id, g);
   });
-  for (let e = tape.entries.length - 1; e >= 0; e--) {
-    const entry = tape.entries[e];
-    let any = false;
-    const cts = entry.outputs.map((o) => {
-      const g = grads.get(o.id) ?? null;
-      if (g) any = true;
-      return g;
-    });
-    if (!any) continue;
-    for (const o of entry.outputs) grads.delete(o.id);
-    const inCts = entry.vjp(cts, entry.inputs.map((inp) => tape.tracked.has(inp.id)));
-    entry.inputs.forEach((inp, i) => {
-      const g = inCts[i];
-      if (g && tape.tracked.has(inp.id)) {
-        if (
-          g.dtype !== inp.dtype || g.shape.length !== inp.shape.length || g.shape.some((d, k) => d !== inp.shape[k])
-        ) {
-          throw new Error(
-            `internal: cotangent [${g.shape}] ${g.dtype} does not match input [${inp.shape}] ${inp.dtype}`,
-          );
-        }
-        accumulate(inp, g);
-      }
-    });
+  for (let entry = tape.entries.pop(); entry !== undefined; entry = tape.entries.pop()) {
+    backpropagateEntry(tape, entry, grads, accumulate);
   }
   return grads;
+}
+
+/**
+ * Runs one entry's VJP: takes its outputs' cotangents out of `grads` and
+ * accumulates its inputs'. A function of its own so that nothing of one
+ * entry (its cotangents) stays reachable from the loop while the next runs.
+ */
+function backpropagateEntry(
+  tape: Tape,
+  entry: TapeEntry,
+  grads: Map<number, Tensor>,
+  accumulate: (id: number, g: Tensor) => void,
+): void {
+  let any = false;
+  const cts = entry.outputs.map((id) => {
+    const g = grads.get(id) ?? null;
+    if (g) any = true;
+    return g;
+  });
+  if (!any) return;
+  for (const id of entry.outputs) grads.delete(id);
+  const inCts = entry.vjp(cts, entry.inputs.map((inp) => tape.tracked.has(inp.id)));
+  entry.inputs.forEach((inp, i) => {
+    const g = inCts[i];
+    if (g && tape.tracked.has(inp.id)) {
+      if (g.dtype !== inp.dtype || g.shape.length !== inp.shape.length || g.shape.some((d, k) => d !== inp.shape[k])) {
+        throw new Error(`internal: cotangent [${g.shape}] ${g.dtype} does not match input [${inp.shape}] ${inp.dtype}`);
+      }
+      accumulate(inp.id, g);
+    }
+  });
 }
 
 function asTensorLeaves(op: string, what: string, tree: PyTree): Tensor[] {
@@ -121,9 +134,10 @@ export function vjp<O extends PyTree<Tensor>>(f: (...args: any[]) => O, ...prima
   const args = defs.map(([, def], i) => unflatten(def, aliased[i]));
   const out = withTape(tape, () => f(...args));
   const [outLeaves, outDef] = flatten(out);
-  const outTensors = outLeaves.map((l, i) => {
+  // Only what the backward function checks and seeds: the outputs' storage is the caller's to keep or drop.
+  const outInfo: TensorInfo[] = outLeaves.map((l, i) => {
     if (!isTensor(l)) throw new TypeError(`vjp: output leaf ${i} is ${typeof l}, not a Tensor`);
-    return l;
+    return tensorInfo(l);
   });
   let used = false;
   const back = (cotangent: PyTree<Tensor>): PyTree<Tensor>[] => {
@@ -134,7 +148,7 @@ export function vjp<O extends PyTree<Tensor>>(f: (...args: any[]) => O, ...prima
       throw new TypeError("vjp: cotangent structure does not match the output structure");
     }
     ctLeaves.forEach((c, i) => {
-      const o = outTensors[i];
+      const o = outInfo[i];
       if (!isTensor(c) || c.shape.join() !== o.shape.join()) {
         throw new TypeError(
           `vjp: cotangent ${i} must be a Tensor of shape [${o.shape}], got ${isTensor(c) ? `[${c.shape}]` : typeof c}`,
@@ -145,8 +159,8 @@ export function vjp<O extends PyTree<Tensor>>(f: (...args: any[]) => O, ...prima
     const seeds = (ctLeaves as Tensor[]).map((
       c,
       i,
-    ) => (c.dtype === outTensors[i].dtype ? c : astype(c, outTensors[i].dtype)));
-    const grads = backpropagate(tape, outTensors, seeds);
+    ) => (c.dtype === outInfo[i].dtype ? c : astype(c, outInfo[i].dtype)));
+    const grads = backpropagate(tape, outInfo, seeds);
     return defs.map(([, def], i) =>
       unflatten(
         def,
@@ -287,38 +301,52 @@ export function customVjp<A extends PyTree[], O extends PyTree<Tensor>, R>(
     const outputs = asTensorLeaves("customVjp", "the output", out as PyTree).map((t) =>
       new Tensor(t.handle, t.shape, t.dtype, t.backend)
     );
-    const argDefs = args.map((a) => flatten(a as PyTree));
     const inputs: Tensor[] = [];
-    const slots: number[][] = argDefs.map(([ls]) =>
-      ls.flatMap((l) => {
+    const slots: number[][] = args.map((a) =>
+      flatten(a as PyTree)[0].flatMap((l) => {
         if (!isTensor(l)) return [];
         inputs.push(l);
         return [inputs.length - 1];
       })
     );
-    record(inputs, outputs, (cts) => {
-      const ct = unflatten(outDef, cts.map((c, i) => c ?? zerosLike(outputs[i]))) as O;
-      const argCts = bwd(res, ct);
-      if (!Array.isArray(argCts) || argCts.length !== args.length) {
-        throw new TypeError(`customVjp: bwd must return ${args.length} cotangents (one per argument)`);
-      }
-      const flat: (Tensor | null)[] = inputs.map(() => null);
-      argCts.forEach((c, k) => {
-        if (c === null || c === undefined) return;
-        const ls = flatten(c)[0];
-        if (ls.length !== slots[k].length) {
-          throw new TypeError(`customVjp: cotangent ${k} has ${ls.length} leaves, argument has ${slots[k].length}`);
-        }
-        ls.forEach((l, j) => {
-          const target = inputs[slots[k][j]];
-          if (!isTensor(l) || l.shape.join() !== target.shape.join()) {
-            throw new TypeError(`customVjp: cotangent ${k} leaf ${j} must have shape [${target.shape}]`);
-          }
-          flat[slots[k][j]] = isFloat(target.dtype) ? astype(l, target.dtype) : null;
-        });
-      });
-      return flat;
-    });
+    record(inputs, outputs, customVjpFn(bwd, res, outDef, outputs.map(tensorInfo), inputs.map(tensorInfo), slots));
     return unflatten(outDef, outputs) as O;
+  };
+}
+
+/**
+ * The tape's VJP of one {@link customVjp} call, built apart from it so that
+ * it holds the residuals and the shapes, never the arguments or outputs.
+ */
+function customVjpFn<O, R>(
+  bwd: (residuals: R, cotangent: O) => (PyTree<Tensor> | null)[],
+  res: R,
+  outDef: TreeDef,
+  outInfo: readonly TensorInfo[],
+  inInfo: readonly TensorInfo[],
+  slots: readonly number[][],
+): VjpFn {
+  return (cts) => {
+    const ct = unflatten(outDef, cts.map((c, i) => c ?? zeros(outInfo[i].shape, { dtype: outInfo[i].dtype }))) as O;
+    const argCts = bwd(res, ct);
+    if (!Array.isArray(argCts) || argCts.length !== slots.length) {
+      throw new TypeError(`customVjp: bwd must return ${slots.length} cotangents (one per argument)`);
+    }
+    const flat: (Tensor | null)[] = inInfo.map(() => null);
+    argCts.forEach((c, k) => {
+      if (c === null || c === undefined) return;
+      const ls = flatten(c)[0];
+      if (ls.length !== slots[k].length) {
+        throw new TypeError(`customVjp: cotangent ${k} has ${ls.length} leaves, argument has ${slots[k].length}`);
+      }
+      ls.forEach((l, j) => {
+        const target = inInfo[slots[k][j]];
+        if (!isTensor(l) || l.shape.join() !== target.shape.join()) {
+          throw new TypeError(`customVjp: cotangent ${k} leaf ${j} must have shape [${target.shape}]`);
+        }
+        flat[slots[k][j]] = isFloat(target.dtype) ? astype(l, target.dtype) : null;
+      });
+    });
+    return flat;
   };
 }
