@@ -143,7 +143,10 @@ export function noGrad<R>(fn: () => R): R {
 }
 
 /**
- * True when some active tape tracks `t`.
+ * True when some active tape tracks `t`, or will on first use (a tape that
+ * captures from outer tapes): whether an op's VJP may be asked for `t`'s
+ * cotangent. Known when the op runs, as tapes track only tensors watched up
+ * front, ops' outputs and captures.
  *
  * @example
  * ```ts
@@ -153,7 +156,13 @@ export function noGrad<R>(fn: () => R): R {
  */
 export function isTracked(t: Tensor): boolean {
   if (paused > 0) return false;
-  for (const tape of stack) if (!tape.closed && tape.tracked.has(t.id)) return true;
+  for (const tape of stack) {
+    if (tape.closed) continue;
+    if (tape.tracked.has(t.id)) return true;
+    if (tape.captureFrom && isFloat(t.dtype) && tape.captureFrom.some((o) => !o.closed && o.tracked.has(t.id))) {
+      return true;
+    }
+  }
   return false;
 }
 

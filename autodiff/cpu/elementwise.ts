@@ -2,165 +2,62 @@
  * CPU kernels of the element-wise primitives: unary maps, broadcast binary
  * maps, `where` and dtype casts.
  *
- * Each op has its own loop function instead of one loop calling a per-op
- * closure per element: a shared call site would see every op and stay
- * megamorphic, which costs several times the arithmetic itself. Broadcasts
- * are reduced to runs along the innermost (coalesced) axis, so the common
- * cases (`[B, n] op [n]`, `[B, n] op [B, 1]`) are one tight loop per row.
+ * Every loop is compiled per op and dtype (see `specialize.ts`): a loop
+ * shared by ops or dtypes sees many functions or array types and goes
+ * megamorphic, which costs far more than the arithmetic. Broadcasts are
+ * coalesced and visited as 2-d blocks of rows in which each operand is
+ * either contiguous or one value, so `[B, n] op [n]`, `[B, n] op [B, 1]`,
+ * same-shape and scalar operands all run as one tight loop per row.
  *
  * @module
  */
 import type { BinaryOp, UnaryOp } from "../backend.ts";
 import { allocate, type DType, type TypedArray } from "../dtype.ts";
 import { type Shape, sizeOf, stridesOf } from "../shape.ts";
+import { compileLoop } from "./specialize.ts";
 
-type UnaryLoop = (x: TypedArray, out: TypedArray) => void;
-
-/** numpy rounds halves to even. */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-function sigmoidOf(x: number): number {
+/** Each op as statements that set `v` from `x` (and `y`); numpy semantics. */
+const UNARY: Record<UnaryOp, string> = {
+  neg: "v = -x;",
+  exp: "v = Math.exp(x);",
+  log: "v = Math.log(x);",
+  log1p: "v = Math.log1p(x);",
+  expm1: "v = Math.expm1(x);",
+  sqrt: "v = Math.sqrt(x);",
+  tanh: "v = Math.tanh(x);",
   // Two branches so that exp never overflows.
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
-
-const UNARY: Record<UnaryOp, UnaryLoop> = {
-  neg: (x, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = -x[i];
-  },
-  exp: (x, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]);
-  },
-  log: (x, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = Math.log(x[i]);
-  },
-  log1p: (x, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = Math.log1p(x[i]);
-  },
-  expm1: (x, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = Math.expm1(x[i]);
-  },
-  sqrt: (x, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = Math.sqrt(x[i]);
-  },
-  tanh: (x, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = Math.tanh(x[i]);
-  },
-  sigmoid: (x, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = sigmoidOf(x[i]);
-  },
-  abs: (x, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = Math.abs(x[i]);
-  },
-  sign: (x, out) => {
-    // `v` itself for 0, -0 and NaN.
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i];
-      out[i] = v > 0 ? 1 : v < 0 ? -1 : v;
-    }
-  },
-  floor: (x, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = Math.floor(x[i]);
-  },
-  ceil: (x, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = Math.ceil(x[i]);
-  },
-  round: (x, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = roundHalfEven(x[i]);
-  },
-  sin: (x, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = Math.sin(x[i]);
-  },
-  cos: (x, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = Math.cos(x[i]);
-  },
-  logicalNot: (x, out) => {
-    for (let i = 0; i < x.length; i++) out[i] = x[i] === 0 ? 1 : 0;
-  },
+  sigmoid: "if (x >= 0) v = 1 / (1 + Math.exp(-x)); else { const e = Math.exp(x); v = e / (1 + e); }",
+  abs: "v = Math.abs(x);",
+  // `x` itself for 0, -0 and NaN.
+  sign: "v = x > 0 ? 1 : x < 0 ? -1 : x;",
+  floor: "v = Math.floor(x);",
+  ceil: "v = Math.ceil(x);",
+  // Halves round to even.
+  round: "v = Math.round(x); if (Math.abs(x % 1) === 0.5 && v % 2 !== 0) v -= 1;",
+  sin: "v = Math.sin(x);",
+  cos: "v = Math.cos(x);",
+  logicalNot: "v = x === 0 ? 1 : 0;",
 };
 
-/**
- * One run of a binary op: `out[o + i] = a[pa + i*sa] (op) b[pb + i*sb]` for
- * `i < n`.
- */
-type BinaryRun = (
-  out: TypedArray,
-  o: number,
-  a: TypedArray,
-  pa: number,
-  sa: number,
-  b: TypedArray,
-  pb: number,
-  sb: number,
-  n: number,
-) => void;
-
-const BINARY: Record<BinaryOp, BinaryRun> = {
-  add: (out, o, a, pa, sa, b, pb, sb, n) => {
-    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] + b[pb];
-  },
-  sub: (out, o, a, pa, sa, b, pb, sb, n) => {
-    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] - b[pb];
-  },
-  mul: (out, o, a, pa, sa, b, pb, sb, n) => {
-    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] * b[pb];
-  },
-  div: (out, o, a, pa, sa, b, pb, sb, n) => {
-    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] / b[pb];
-  },
-  pow: (out, o, a, pa, sa, b, pb, sb, n) => {
-    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = Math.pow(a[pa], b[pb]);
-  },
-  maximum: (out, o, a, pa, sa, b, pb, sb, n) => {
-    // NaN propagates, as in numpy.
-    for (let i = 0; i < n; i++, pa += sa, pb += sb) {
-      const x = a[pa], y = b[pb];
-      out[o + i] = x !== x || y !== y ? NaN : x > y ? x : y;
-    }
-  },
-  minimum: (out, o, a, pa, sa, b, pb, sb, n) => {
-    for (let i = 0; i < n; i++, pa += sa, pb += sb) {
-      const x = a[pa], y = b[pb];
-      out[o + i] = x !== x || y !== y ? NaN : x < y ? x : y;
-    }
-  },
-  mod: (out, o, a, pa, sa, b, pb, sb, n) => {
-    // The result takes the sign of the divisor (numpy), not of the dividend (JS `%`).
-    for (let i = 0; i < n; i++, pa += sa, pb += sb) {
-      const y = b[pb];
-      const r = a[pa] % y;
-      out[o + i] = r !== 0 && (r < 0) !== (y < 0) ? r + y : r;
-    }
-  },
-  equal: (out, o, a, pa, sa, b, pb, sb, n) => {
-    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] === b[pb] ? 1 : 0;
-  },
-  notEqual: (out, o, a, pa, sa, b, pb, sb, n) => {
-    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] !== b[pb] ? 1 : 0;
-  },
-  greater: (out, o, a, pa, sa, b, pb, sb, n) => {
-    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] > b[pb] ? 1 : 0;
-  },
-  greaterEqual: (out, o, a, pa, sa, b, pb, sb, n) => {
-    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] >= b[pb] ? 1 : 0;
-  },
-  less: (out, o, a, pa, sa, b, pb, sb, n) => {
-    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] < b[pb] ? 1 : 0;
-  },
-  lessEqual: (out, o, a, pa, sa, b, pb, sb, n) => {
-    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] <= b[pb] ? 1 : 0;
-  },
-  logicalAnd: (out, o, a, pa, sa, b, pb, sb, n) => {
-    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] !== 0 && b[pb] !== 0 ? 1 : 0;
-  },
-  logicalOr: (out, o, a, pa, sa, b, pb, sb, n) => {
-    for (let i = 0; i < n; i++, pa += sa, pb += sb) out[o + i] = a[pa] !== 0 || b[pb] !== 0 ? 1 : 0;
-  },
+const BINARY: Record<BinaryOp, string> = {
+  add: "v = x + y;",
+  sub: "v = x - y;",
+  mul: "v = x * y;",
+  div: "v = x / y;",
+  pow: "v = Math.pow(x, y);",
+  // NaN propagates.
+  maximum: "v = x !== x || y !== y ? NaN : x > y ? x : y;",
+  minimum: "v = x !== x || y !== y ? NaN : x < y ? x : y;",
+  // The result takes the sign of the divisor, not of the dividend as JS `%` does.
+  mod: "v = x % y; if (v !== 0 && (v < 0) !== (y < 0)) v += y;",
+  equal: "v = x === y ? 1 : 0;",
+  notEqual: "v = x !== y ? 1 : 0;",
+  greater: "v = x > y ? 1 : 0;",
+  greaterEqual: "v = x >= y ? 1 : 0;",
+  less: "v = x < y ? 1 : 0;",
+  lessEqual: "v = x <= y ? 1 : 0;",
+  logicalAnd: "v = x !== 0 && y !== 0 ? 1 : 0;",
+  logicalOr: "v = x !== 0 || y !== 0 ? 1 : 0;",
 };
 
 const COMPARISONS = new Set<BinaryOp>([
@@ -198,7 +95,12 @@ export function isComparison(op: BinaryOp): boolean {
  */
 export function unaryKernel(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
   const out = allocate(op === "logicalNot" ? "bool" : dtype, x.length);
-  UNARY[op](x, out);
+  const loop = compileLoop<(src: TypedArray, out: TypedArray) => void>(
+    `unary ${op} ${dtype}`,
+    ["src", "out"],
+    () => `for (let i = 0; i < src.length; i++) { const x = src[i]; let v = 0; ${UNARY[op]} out[i] = v; }`,
+  );
+  loop(x, out);
   return out;
 }
 
@@ -289,6 +191,101 @@ export function forEachInnerRun(
 }
 
 /**
+ * Calls `body(starts)` for every multi-index of `shape` in row-major order,
+ * with the offsets of operands of the given per-axis `strides`.
+ *
+ * @example
+ * ```ts
+ * import { forEachIndex } from "./elementwise.ts";
+ * forEachIndex([2, 2], [[1, 2]], ([p]) => console.log(p)); // 0, 2, 1, 3
+ * ```
+ */
+export function forEachIndex(shape: Shape, strides: readonly number[][], body: (starts: number[]) => void): void {
+  // A trailing length-1 axis makes every index a run of its own.
+  forEachInnerRun([...shape, 1], strides.map((s) => [...s, 0]), (_, starts) => body(starts));
+}
+
+/** A coalesced strided walk seen as 2-d blocks of rows; see {@link rowLayout}. */
+export interface RowLayout {
+  /** Elements per row. */
+  n: number;
+  /** Per operand, the distance between neighbours within a row. */
+  inner: number[];
+  /** Per operand, the distance between consecutive rows of a block. */
+  step: number[];
+  /** The axes that blocks are iterated over, and the operands' strides along them. */
+  outer: { shape: number[]; strides: number[][] };
+}
+
+/**
+ * Coalesces a strided walk over `outShape` and splits it into rows (the
+ * last axis) grouped in blocks (the axis before), so that a compiled loop
+ * does a whole block per call.
+ *
+ * @example
+ * ```ts
+ * import { rowLayout } from "./elementwise.ts";
+ * rowLayout([4, 3], [[3, 1], [0, 1]]); // { n: 3, inner: [1, 1], step: [3, 0], outer: { shape: [4], ... } }
+ * ```
+ */
+export function rowLayout(outShape: Shape, strides: readonly number[][]): RowLayout {
+  const c = coalesce(outShape, strides);
+  // A single element still makes one row.
+  const shape = c.shape.length > 0 ? c.shape : [1];
+  const s = c.shape.length > 0 ? c.strides : c.strides.map(() => [1]);
+  const k = shape.length;
+  return {
+    n: shape[k - 1],
+    inner: s.map((t) => t[k - 1]),
+    step: s.map((t) => t[k - 2] ?? 0),
+    outer: { shape: shape.slice(0, -1), strides: s.map((t) => t.slice(0, -1)) },
+  };
+}
+
+/**
+ * Calls `body(o, starts, m)` for each block of `m` rows of a
+ * {@link RowLayout}: `o` is the block's start in a dense output, `starts`
+ * the operands' offsets of its first row.
+ *
+ * @example
+ * ```ts
+ * import { forEachRowBlock, rowLayout } from "./elementwise.ts";
+ * forEachRowBlock(rowLayout([2, 4, 3], [[1, 2, 8]]), (o, [p], m) => console.log(o, p, m)); // 0 0 4, then 12 1 4
+ * ```
+ */
+export function forEachRowBlock(rows: RowLayout, body: (o: number, starts: number[], m: number) => void): void {
+  forEachInnerRun(rows.outer.shape, rows.outer.strides, (o, starts, m) => body(o * rows.n, starts, m));
+}
+
+/** An operand read as one value per row (`s`, inner stride 0) or contiguously (`v`). */
+type Form = "s" | "v";
+
+function form(inner: number): Form {
+  return inner === 0 ? "s" : "v";
+}
+
+/**
+ * The loop body's prelude and element expression for operand `name` at
+ * offset `p`: a per-row value is read once per row.
+ */
+function operand(name: string, p: string, f: Form): { row: string; at: string } {
+  return f === "s" ? { row: `const ${name}r = ${name}[${p}];`, at: `${name}r` } : { row: "", at: `${name}[${p} + i]` };
+}
+
+type BinaryLoop = (
+  out: TypedArray,
+  o: number,
+  a: TypedArray,
+  pa: number,
+  ra: number,
+  b: TypedArray,
+  pb: number,
+  rb: number,
+  m: number,
+  n: number,
+) => void;
+
+/**
  * Broadcast binary map; `a` and `b` share `dtype`, comparisons give bool.
  *
  * @example
@@ -309,22 +306,50 @@ export function binaryKernel(
 ): TypedArray {
   const n = sizeOf(outShape);
   const out = allocate(isComparison(op) ? "bool" : dtype, n);
-  const run = BINARY[op];
-  // Fast paths: equal sizes mean equal layouts; a one-element operand is a scalar.
-  if (a.length === n && (b.length === n || b.length === 1)) {
-    run(out, 0, a, 0, 1, b, 0, b.length === n ? 1 : 0, n);
+  if (n === 0) return out;
+  // Equal sizes mean equal layouts and a one-element operand is a scalar: one
+  // row, without the cost of working out the broadcast (it dominates small ops).
+  if ((a.length === n || a.length === 1) && (b.length === n || b.length === 1)) {
+    binaryLoop(op, dtype, a.length === n ? "v" : "s", b.length === n ? "v" : "s")(out, 0, a, 0, 0, b, 0, 0, 1, n);
     return out;
   }
-  if (a.length === 1 && b.length === n) {
-    run(out, 0, a, 0, 0, b, 0, 1, n);
-    return out;
-  }
-  const c = coalesce(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
-  const [sa, sb] = c.strides;
-  const ia = sa[sa.length - 1] ?? 0, ib = sb[sb.length - 1] ?? 0;
-  forEachInnerRun(c.shape, c.strides, (o, [pa, pb], len) => run(out, o, a, pa, ia, b, pb, ib, len));
+  const rows = rowLayout(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
+  // Dense broadcast operands have inner stride 1, or 0 along a broadcast axis.
+  const loop = binaryLoop(op, dtype, form(rows.inner[0]), form(rows.inner[1]));
+  const [ra, rb] = rows.step;
+  forEachRowBlock(rows, (o, [pa, pb], m) => loop(out, o, a, pa, ra, b, pb, rb, m, rows.n));
   return out;
 }
+
+function binaryLoop(op: BinaryOp, dtype: DType, fa: Form, fb: Form): BinaryLoop {
+  return compileLoop<BinaryLoop>(
+    `binary ${op} ${dtype} ${fa}${fb}`,
+    ["out", "o", "a", "pa", "ra", "b", "pb", "rb", "m", "n"],
+    () => {
+      const x = operand("a", "pa", fa), y = operand("b", "pb", fb);
+      return `for (let r = 0; r < m; r++, o += n, pa += ra, pb += rb) {
+  ${x.row} ${y.row}
+  for (let i = 0; i < n; i++) { const x = ${x.at}, y = ${y.at}; let v = 0; ${BINARY[op]} out[o + i] = v; }
+}`;
+    },
+  );
+}
+
+type WhereLoop = (
+  out: TypedArray,
+  o: number,
+  c: TypedArray,
+  pc: number,
+  rc: number,
+  a: TypedArray,
+  pa: number,
+  ra: number,
+  b: TypedArray,
+  pb: number,
+  rb: number,
+  m: number,
+  n: number,
+) => void;
 
 /**
  * Broadcast select: `cond ? a : b`.
@@ -346,19 +371,39 @@ export function whereKernel(
   outShape: Shape,
   dtype: DType,
 ): TypedArray {
-  const out = allocate(dtype, sizeOf(outShape));
-  const c = coalesce(outShape, [
+  const n = sizeOf(outShape);
+  const out = allocate(dtype, n);
+  if (n === 0) return out;
+  const whole = (x: TypedArray) => x.length === n || x.length === 1;
+  if (whole(cond) && whole(a) && whole(b)) {
+    const f = (x: TypedArray) => (x.length === n ? "v" : "s");
+    whereLoop(cond, dtype, f(cond), f(a), f(b))(out, 0, cond, 0, 0, a, 0, 0, b, 0, 0, 1, n);
+    return out;
+  }
+  const rows = rowLayout(outShape, [
     broadcastStrides(cShape, outShape),
     broadcastStrides(aShape, outShape),
     broadcastStrides(bShape, outShape),
   ]);
-  const last = c.shape.length - 1;
-  const [sc, sa, sb] = c.strides;
-  const ic = sc[last] ?? 0, ia = sa[last] ?? 0, ib = sb[last] ?? 0;
-  forEachInnerRun(c.shape, c.strides, (o, [pc, pa, pb], len) => {
-    for (let i = 0; i < len; i++, pc += ic, pa += ia, pb += ib) out[o + i] = cond[pc] ? a[pa] : b[pb];
-  });
+  const [fc, fa, fb] = rows.inner.map(form);
+  const loop = whereLoop(cond, dtype, fc, fa, fb);
+  const [rc, ra, rb] = rows.step;
+  forEachRowBlock(rows, (o, [pc, pa, pb], m) => loop(out, o, cond, pc, rc, a, pa, ra, b, pb, rb, m, rows.n));
   return out;
+}
+
+function whereLoop(cond: TypedArray, dtype: DType, fc: Form, fa: Form, fb: Form): WhereLoop {
+  return compileLoop<WhereLoop>(
+    `where ${cond.constructor.name} ${dtype} ${fc}${fa}${fb}`,
+    ["out", "o", "c", "pc", "rc", "a", "pa", "ra", "b", "pb", "rb", "m", "n"],
+    () => {
+      const z = operand("c", "pc", fc), x = operand("a", "pa", fa), y = operand("b", "pb", fb);
+      return `for (let r = 0; r < m; r++, o += n, pc += rc, pa += ra, pb += rb) {
+  ${z.row} ${x.row} ${y.row}
+  for (let i = 0; i < n; i++) out[o + i] = ${z.at} ? ${x.at} : ${y.at};
+}`;
+    },
+  );
 }
 
 /**

@@ -1,17 +1,23 @@
 /**
- * Element-wise primitives (unary maps, broadcast binary maps, `where`,
- * `astype`) with their differentiation rules, and the small composites
- * built on them (`square`, `clip`, ...).
+ * Element-wise primitives: dtype conversion, the front ends of the unary
+ * and broadcast binary kernels (each op states how its VJP is built),
+ * arithmetic, `where` and `clip`. Comparisons and logic live in
+ * `comparison.ts`, unary math in `unary.ts`; all are re-exported here.
  *
  * @module
  */
 import type { BinaryOp, UnaryOp } from "../backend.ts";
 import { checkDType, type DType, isFloat, promoteTypes } from "../dtype.ts";
 import { broadcastShapes, shapesEqual } from "../shape.ts";
-import { record } from "../tape.ts";
+import { isTracked, record, type VjpFn } from "../tape.ts";
 import { isTensor, Tensor } from "../tensor.ts";
+import { equal, greater, less } from "./comparison.ts";
 import { asTensor, type TensorLike } from "./creation.ts";
 import { sumToShape } from "./reduce.ts";
+import { floor, log, neg } from "./unary.ts";
+
+export * from "./comparison.ts";
+export * from "./unary.ts";
 
 function wrap(handle: unknown, like: Tensor, shape: readonly number[], dtype: DType): Tensor {
   return new Tensor(handle, shape, dtype, like.backend);
@@ -31,8 +37,12 @@ export function astype(x: TensorLike, dtype: DType): Tensor {
   checkDType("astype", dtype);
   if (t.dtype === dtype) return t;
   const out = wrap(t.backend.cast(t, dtype), t, t.shape, dtype);
-  if (isFloat(t.dtype) && isFloat(dtype)) record([t], [out], ([g]) => [g && astype(g, t.dtype)]);
+  if (isFloat(t.dtype) && isFloat(dtype)) record([t], [out], astypeVjp(t.dtype));
   return out;
+}
+
+function astypeVjp(from: DType): VjpFn {
+  return ([g]) => [g && astype(g, from)];
 }
 
 /**
@@ -76,7 +86,38 @@ const BOOL_RESULT = new Set<BinaryOp>([
   "logicalOr",
 ]);
 
-function unary(op: UnaryOp, x: TensorLike, vjp?: (g: Tensor, x: Tensor, y: Tensor) => Tensor | null): Tensor {
+/**
+ * How an op's VJP is built from its input `x` and output `y`, once, when
+ * the op runs. The tape keeps the returned function, hence whatever it
+ * closes over, until the backward pass has run it: it should name only the
+ * tensors its rule reads (`exp` keeps `y`, `neg` nothing).
+ */
+export type UnaryRule = (x: Tensor, y: Tensor) => (g: Tensor) => Tensor | null;
+
+/**
+ * As {@link UnaryRule}, for a binary op: `(x, y, out)` to `g` to `[dx, dy]`
+ * before un-broadcasting. `need` says which operands some tape will ask a
+ * cotangent of (a constant operand never is), so that a rule keeps only
+ * what those read: `x * 2` need not keep `x`.
+ */
+export type BinaryRule = (
+  x: Tensor,
+  y: Tensor,
+  out: Tensor,
+  need: readonly [boolean, boolean],
+) => (g: Tensor) => [Tensor | null, Tensor | null];
+
+/**
+ * A unary kernel call with dtype handling, recorded with `rule` when given
+ * (no rule: zero gradient).
+ *
+ * @example
+ * ```ts
+ * import { np } from "../mod.ts";
+ * unary("exp", np.array([0]), (_x, y) => (g) => np.mul(g, y)); // [1]
+ * ```
+ */
+export function unary(op: UnaryOp, x: TensorLike, rule?: UnaryRule): Tensor {
   let t = asTensor(x);
   if (FLOAT_UNARY.has(op) && !isFloat(t.dtype)) t = astype(t, "float32");
   if (op === "logicalNot" && t.dtype !== "bool") t = astype(t, "bool");
@@ -85,28 +126,46 @@ function unary(op: UnaryOp, x: TensorLike, vjp?: (g: Tensor, x: Tensor, y: Tenso
   }
   const outDtype = op === "logicalNot" ? "bool" : t.dtype;
   const out = wrap(t.backend.unary(op, t), t, t.shape, outDtype);
-  if (vjp && isFloat(t.dtype)) record([t], [out], ([g]) => [g && vjp(g, t, out)]);
+  if (rule && isFloat(t.dtype)) record([t], [out], unaryVjp(rule(t, out)));
   return out;
 }
 
-function binary(
-  op: BinaryOp,
-  a: TensorLike,
-  b: TensorLike,
-  vjp?: (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => [Tensor | null, Tensor | null],
-): Tensor {
+function unaryVjp(back: (g: Tensor) => Tensor | null): VjpFn {
+  return ([g]) => [g && back(g)];
+}
+
+/**
+ * A broadcasting binary kernel call on operands of one (promoted) dtype,
+ * recorded with `rule` when given; the rule's cotangents are summed back to
+ * the operands' shapes.
+ *
+ * @example
+ * ```ts
+ * import { np } from "../mod.ts";
+ * binary("add", np.array([1]), np.array([2, 3]), () => (g) => [g, g]); // [3, 4]
+ * ```
+ */
+export function binary(op: BinaryOp, a: TensorLike, b: TensorLike, rule?: BinaryRule): Tensor {
   const [x, y] = coerce(a, b);
   const shape = shapesEqual(x.shape, y.shape) ? x.shape : broadcastShapes(op, x.shape, y.shape);
   const outDtype = BOOL_RESULT.has(op) ? "bool" : x.dtype;
   const out = wrap(x.backend.binary(op, x, y, shape), x, shape, outDtype);
-  if (vjp && isFloat(x.dtype)) {
-    record([x, y], [out], ([g]) => {
-      if (!g) return [null, null];
-      const [ga, gb] = vjp(g, x, y, out);
-      return [ga && sumToShape(ga, x.shape), gb && sumToShape(gb, y.shape)];
-    });
+  if (rule && isFloat(x.dtype)) {
+    record([x, y], [out], binaryVjp(rule(x, y, out, [isTracked(x), isTracked(y)]), x.shape, y.shape));
   }
   return out;
+}
+
+function binaryVjp(
+  back: (g: Tensor) => [Tensor | null, Tensor | null],
+  xShape: readonly number[],
+  yShape: readonly number[],
+): VjpFn {
+  return ([g]) => {
+    if (!g) return [null, null];
+    const [ga, gb] = back(g);
+    return [ga && sumToShape(ga, xShape), gb && sumToShape(gb, yShape)];
+  };
 }
 
 /**
@@ -119,7 +178,7 @@ function binary(
  * ```
  */
 export function add(a: TensorLike, b: TensorLike): Tensor {
-  return binary("add", a, b, (g) => [g, g]);
+  return binary("add", a, b, () => (g) => [g, g]);
 }
 
 /**
@@ -132,7 +191,7 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
-  return binary("sub", a, b, (g) => [g, neg(g)]);
+  return binary("sub", a, b, () => (g) => [g, neg(g)]);
 }
 
 /**
@@ -145,7 +204,10 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
-  return binary("mul", a, b, (g, x, y) => [mul(g, y), mul(g, x)]);
+  return binary("mul", a, b, (x, y, _out, [needX, needY]) => {
+    const forX = needX ? y : null, forY = needY ? x : null;
+    return (g) => [forX && mul(g, forX), forY && mul(g, forY)];
+  });
 }
 
 /**
@@ -160,7 +222,10 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
 export function div(a: TensorLike, b: TensorLike): Tensor {
   let [x, y] = coerce(a, b);
   if (!isFloat(x.dtype)) [x, y] = [astype(x, "float32"), astype(y, "float32")];
-  return binary("div", x, y, (g, _p, q, out) => [div(g, q), neg(div(mul(g, out), q))]);
+  return binary("div", x, y, (_p, q, out, [needP, needQ]) => {
+    const quotient = needQ ? out : null;
+    return (g) => [needP ? div(g, q) : null, quotient && neg(div(mul(g, quotient), q))];
+  });
 }
 
 /**
@@ -173,12 +238,16 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
-  return binary("pow", a, b, (g, x, y, out) => {
-    // As in JAX: d/dx is 0 where y == 0 (not 0 * inf at x == 0), and d/dy uses log(x) := 0 at x == 0.
-    const dx = where(equal(y, 0), 0, mul(y, pow(x, sub(y, 1))));
-    const xIsZero = equal(x, 0);
-    const safeLog = where(xIsZero, 0, log(where(xIsZero, 1, x)));
-    return [mul(g, dx), mul(g, mul(out, safeLog))];
+  return binary("pow", a, b, (x, y, out, [needX, needY]) => {
+    const power = needY ? out : null;
+    return (g) => {
+      // As in JAX: d/dx is 0 where y == 0 (not 0 * inf at x == 0), and d/dy uses log(x) := 0 at x == 0.
+      const dx = needX ? mul(g, where(equal(y, 0), 0, mul(y, pow(x, sub(y, 1))))) : null;
+      if (!power) return [dx, null];
+      const xIsZero = equal(x, 0);
+      const safeLog = where(xIsZero, 0, log(where(xIsZero, 1, x)));
+      return [dx, mul(g, mul(power, safeLog))];
+    };
   });
 }
 
@@ -197,7 +266,7 @@ function tieSplit(g: Tensor, pick: Tensor, tie: Tensor): Tensor {
  * ```
  */
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
-  return binary("maximum", a, b, (g, x, y) => {
+  return binary("maximum", a, b, (x, y) => (g) => {
     const tie = equal(x, y);
     return [tieSplit(g, greater(x, y), tie), tieSplit(g, less(x, y), tie)];
   });
@@ -213,7 +282,7 @@ export function maximum(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
-  return binary("minimum", a, b, (g, x, y) => {
+  return binary("minimum", a, b, (x, y) => (g) => {
     const tie = equal(x, y);
     return [tieSplit(g, less(x, y), tie), tieSplit(g, greater(x, y), tie)];
   });
@@ -230,320 +299,10 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function mod(a: TensorLike, b: TensorLike): Tensor {
-  return binary("mod", a, b, (g, x, y) => [g, neg(mul(g, floor(div(x, y))))]);
-}
-
-/**
- * Element-wise `a == b` (bool).
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.equal(np.array([0, 1]), 0); // [true, false]
- * ```
- */
-export function equal(a: TensorLike, b: TensorLike): Tensor {
-  return binary("equal", a, b);
-}
-
-/**
- * Element-wise `a != b` (bool).
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.notEqual(np.array([0, 1]), 0); // [false, true]
- * ```
- */
-export function notEqual(a: TensorLike, b: TensorLike): Tensor {
-  return binary("notEqual", a, b);
-}
-
-/**
- * Element-wise `a > b` (bool).
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.greater(np.array([-1, 0, 1]), 0); // [false, false, true]
- * ```
- */
-export function greater(a: TensorLike, b: TensorLike): Tensor {
-  return binary("greater", a, b);
-}
-
-/**
- * Element-wise `a >= b` (bool).
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.greaterEqual(np.array([-1, 0, 1]), 0); // [false, true, true]
- * ```
- */
-export function greaterEqual(a: TensorLike, b: TensorLike): Tensor {
-  return binary("greaterEqual", a, b);
-}
-
-/**
- * Element-wise `a < b` (bool).
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.less(np.array([-1, 0, 1]), 0); // [true, false, false]
- * ```
- */
-export function less(a: TensorLike, b: TensorLike): Tensor {
-  return binary("less", a, b);
-}
-
-/**
- * Element-wise `a <= b` (bool).
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.lessEqual(np.array([-1, 0, 1]), 0); // [true, true, false]
- * ```
- */
-export function lessEqual(a: TensorLike, b: TensorLike): Tensor {
-  return binary("lessEqual", a, b);
-}
-
-/**
- * Element-wise logical and (bool).
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * const x = np.array([-0.5, 0.5, 1.5]);
- * np.logicalAnd(np.greater(x, 0), np.less(x, 1)); // [false, true, false]
- * ```
- */
-export function logicalAnd(a: TensorLike, b: TensorLike): Tensor {
-  return binary("logicalAnd", astype(asTensor(a), "bool"), astype(asTensor(b), "bool"));
-}
-
-/**
- * Element-wise logical or (bool).
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.logicalOr(np.array([true, false]), np.array([false, false])); // [true, false]
- * ```
- */
-export function logicalOr(a: TensorLike, b: TensorLike): Tensor {
-  return binary("logicalOr", astype(asTensor(a), "bool"), astype(asTensor(b), "bool"));
-}
-
-/**
- * Element-wise logical not (bool).
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.logicalNot(np.array([true, false])); // [false, true]
- * ```
- */
-export function logicalNot(x: TensorLike): Tensor {
-  return unary("logicalNot", x);
-}
-
-/**
- * Element-wise `-x`.
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.neg(np.array([1, -2])); // [-1, 2]
- * ```
- */
-export function neg(x: TensorLike): Tensor {
-  return unary("neg", x, (g) => neg(g));
-}
-
-/**
- * Element-wise `e^x`.
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.exp(np.array([0, 1])); // [1, 2.718...]
- * ```
- */
-export function exp(x: TensorLike): Tensor {
-  return unary("exp", x, (g, _x, y) => mul(g, y));
-}
-
-/**
- * Element-wise natural logarithm.
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.log(np.array([1, Math.E])); // [0, 1]
- * ```
- */
-export function log(x: TensorLike): Tensor {
-  return unary("log", x, (g, t) => div(g, t));
-}
-
-/**
- * Element-wise `log(1 + x)`, accurate near 0.
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.log1p(np.array([0, 1e-10], { dtype: "float64" })); // [0, 1e-10]
- * ```
- */
-export function log1p(x: TensorLike): Tensor {
-  return unary("log1p", x, (g, t) => div(g, add(t, 1)));
-}
-
-/**
- * Element-wise `e^x - 1`, accurate near 0.
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.expm1(np.array([0, 1e-10], { dtype: "float64" })); // [0, 1e-10]
- * ```
- */
-export function expm1(x: TensorLike): Tensor {
-  return unary("expm1", x, (g, _t, y) => mul(g, add(y, 1)));
-}
-
-/**
- * Element-wise square root.
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.sqrt(np.array([4, 9])); // [2, 3]
- * ```
- */
-export function sqrt(x: TensorLike): Tensor {
-  return unary("sqrt", x, (g, _t, y) => div(mul(g, 0.5), y));
-}
-
-/**
- * Element-wise hyperbolic tangent.
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.tanh(np.array([0])); // [0]
- * ```
- */
-export function tanh(x: TensorLike): Tensor {
-  return unary("tanh", x, (g, _t, y) => mul(g, sub(1, mul(y, y))));
-}
-
-/**
- * Element-wise logistic sigmoid `1 / (1 + e^-x)`.
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.sigmoid(np.array([0, -1000])); // [0.5, 0]
- * ```
- */
-export function sigmoid(x: TensorLike): Tensor {
-  return unary("sigmoid", x, (g, _t, y) => mul(g, mul(y, sub(1, y))));
-}
-
-/**
- * Element-wise absolute value (gradient `sign(x)`).
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.abs(np.array([-2, 3])); // [2, 3]
- * ```
- */
-export function abs(x: TensorLike): Tensor {
-  return unary("abs", x, (g, t) => mul(g, sign(t)));
-}
-
-/**
- * Element-wise sign (-1, 0, 1; NaN stays NaN); zero gradient.
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.sign(np.array([-2, 0, 3])); // [-1, 0, 1]
- * ```
- */
-export function sign(x: TensorLike): Tensor {
-  return unary("sign", x);
-}
-
-/**
- * Element-wise floor; zero gradient.
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.floor(np.array([-1.5, 1.5])); // [-2, 1]
- * ```
- */
-export function floor(x: TensorLike): Tensor {
-  return unary("floor", x);
-}
-
-/**
- * Element-wise ceiling; zero gradient.
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.ceil(np.array([-1.5, 1.5])); // [-1, 2]
- * ```
- */
-export function ceil(x: TensorLike): Tensor {
-  return unary("ceil", x);
-}
-
-/**
- * Element-wise rounding, halves to even (numpy); zero gradient.
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.round(np.array([0.5, 1.5, 2.5])); // [0, 2, 2]
- * ```
- */
-export function round(x: TensorLike): Tensor {
-  return unary("round", x);
-}
-
-/**
- * Element-wise sine.
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.sin(np.array([0])); // [0]
- * ```
- */
-export function sin(x: TensorLike): Tensor {
-  return unary("sin", x, (g, t) => mul(g, cos(t)));
-}
-
-/**
- * Element-wise cosine.
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * np.cos(np.array([0])); // [1]
- * ```
- */
-export function cos(x: TensorLike): Tensor {
-  return unary("cos", x, (g, t) => neg(mul(g, sin(t))));
+  return binary("mod", a, b, (x, y, _out, [, needY]) => {
+    const operands = needY ? [x, y] : null;
+    return (g) => [g, operands && neg(mul(g, floor(div(operands[0], operands[1]))))];
+  });
 }
 
 /**
@@ -596,13 +355,15 @@ export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
     );
   }
   const out = wrap(x.backend.where(c, x, y, shape), x, shape, x.dtype);
-  if (isFloat(x.dtype)) {
-    record([x, y], [out], ([g]) => {
-      if (!g) return [null, null];
-      return [sumToShape(where(c, g, 0), x.shape), sumToShape(where(c, 0, g), y.shape)];
-    });
-  }
+  if (isFloat(x.dtype)) record([x, y], [out], whereVjp(c, x.shape, y.shape));
   return out;
+}
+
+function whereVjp(c: Tensor, xShape: readonly number[], yShape: readonly number[]): VjpFn {
+  return ([g]) => {
+    if (!g) return [null, null];
+    return [sumToShape(where(c, g, 0), xShape), sumToShape(where(c, 0, g), yShape)];
+  };
 }
 
 /**

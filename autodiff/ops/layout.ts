@@ -7,7 +7,7 @@
  */
 import { checkShape, normalizeAxis, type Shape, shapesEqual, sizeOf } from "../shape.ts";
 import { isFloat, promoteTypes } from "../dtype.ts";
-import { record } from "../tape.ts";
+import { record, type VjpFn } from "../tape.ts";
 import { isTensor, type NestedArray, Tensor } from "../tensor.ts";
 import { array, asTensor, full, type TensorLike } from "./creation.ts";
 import { astype } from "./elementwise.ts";
@@ -17,8 +17,14 @@ function derive(x: Tensor, handle: unknown, shape: Shape): Tensor {
   return new Tensor(handle, shape, x.dtype, x.backend);
 }
 
-function recordUnary(x: Tensor, out: Tensor, vjp: (g: Tensor) => Tensor): Tensor {
-  if (isFloat(x.dtype)) record([x], [out], ([g]) => [g && vjp(g)]);
+/**
+ * Records a one-input op whose VJP is `rule(g, arg)`. The rule is a
+ * module-level function and `arg` all it reads (shapes, indices), so the
+ * tape holds neither `x` nor `out`: a closure written inside the op would
+ * keep the op's whole scope alive, its tensors included.
+ */
+function recordUnary<A>(x: Tensor, out: Tensor, rule: (g: Tensor, arg: A) => Tensor, arg: A): Tensor {
+  if (isFloat(x.dtype)) record([x], [out], ([g]) => [g && rule(g, arg)]);
   return out;
 }
 
@@ -51,7 +57,7 @@ export function reshape(x: TensorLike, shape: number | readonly number[]): Tenso
     throw new RangeError(`reshape: cannot reshape array of shape [${t.shape}] (size ${t.size}) into [${shape}]`);
   }
   if (shapesEqual(s, t.shape)) return t;
-  return recordUnary(t, derive(t, t.handle, s), (g) => reshape(g, t.shape));
+  return recordUnary(t, derive(t, t.handle, s), reshape, t.shape);
 }
 
 /**
@@ -73,7 +79,7 @@ export function transpose(x: TensorLike, axes?: readonly number[]): Tensor {
   const shape = perm.map((p) => t.shape[p]);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => (inverse[p] = i));
-  return recordUnary(t, derive(t, t.backend.transpose(t, perm), shape), (g) => transpose(g, inverse));
+  return recordUnary(t, derive(t, t.backend.transpose(t, perm), shape), transpose, inverse);
 }
 
 /**
@@ -172,7 +178,7 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
     throw new RangeError(`broadcastTo: cannot broadcast shape [${t.shape}] to [${s}]`);
   }
   if (t.size === sizeOf(s)) return reshape(t, s);
-  return recordUnary(t, derive(t, t.backend.broadcastTo(t, s), s), (g) => sumToShape(g, t.shape));
+  return recordUnary(t, derive(t, t.backend.broadcastTo(t, s), s), sumToShape, t.shape);
 }
 
 /**
@@ -212,12 +218,15 @@ export function slice(
   const sizes = starts.map((s, d) => Math.ceil((limits[d] - s) / steps[d]));
   if (shapesEqual(sizes, t.shape)) return t;
   const out = derive(t, t.backend.slice(t, starts, sizes, steps), sizes);
-  return recordUnary(t, out, (g) => {
-    // Adjoint: interior-pad the cotangent back into place.
-    if (out.size === 0) return full(t.shape, 0, { dtype: g.dtype });
-    if (steps.every((s) => s === 1)) return pad(g, starts.map((s, d) => [s, t.shape[d] - s - sizes[d]]));
-    return scatterStrided(g, t.shape, starts, steps);
-  });
+  return recordUnary(t, out, unslice, { shape: t.shape, starts, sizes, steps });
+}
+
+/** Adjoint of {@link slice}: interior-pads the cotangent back into place. */
+function unslice(g: Tensor, p: { shape: Shape; starts: Shape; sizes: Shape; steps: Shape }): Tensor {
+  const { shape, starts, sizes, steps } = p;
+  if (sizeOf(sizes) === 0) return full(shape, 0, { dtype: g.dtype });
+  if (steps.every((s) => s === 1)) return pad(g, starts.map((s, d) => [s, shape[d] - s - sizes[d]]));
+  return scatterStrided(g, shape, starts, steps);
 }
 
 /** Places `g` at positions `starts + i*steps` of a zero tensor of `shape`. */
@@ -297,11 +306,12 @@ export function pad(x: TensorLike, padWidth: PadWidth, constantValue = 0): Tenso
   if (pads.every(([lo, hi]) => lo === 0 && hi === 0)) return cropped;
   const shape = cropped.shape.map((d, i) => d + pads[i][0] + pads[i][1]);
   const out = derive(cropped, cropped.backend.pad(cropped, pads, constantValue), shape);
-  return recordUnary(
-    cropped,
-    out,
-    (g) => slice(g, pads.map(([lo]) => lo), pads.map(([lo], d) => lo + cropped.shape[d])),
-  );
+  return recordUnary(cropped, out, unpad, { lo: pads.map(([lo]) => lo), shape: cropped.shape });
+}
+
+/** Adjoint of {@link pad}: the cotangent without the padding. */
+function unpad(g: Tensor, p: { lo: Shape; shape: Shape }): Tensor {
+  return slice(g, p.lo, p.lo.map((lo, d) => lo + p.shape[d]));
 }
 
 /**
@@ -338,19 +348,22 @@ export function concatenate(xs: readonly TensorLike[], axis = 0): Tensor {
   const shape = ts[0].shape.slice();
   shape[ax] = ts.reduce((n, t) => n + t.shape[ax], 0);
   const out = new Tensor(ts[0].backend.concatenate(ts, ax), shape, dtype, ts[0].backend);
-  if (isFloat(dtype)) {
-    record(ts, [out], ([g]) => {
-      if (!g) return ts.map(() => null);
-      let at = 0;
-      return ts.map((t) => {
-        const starts = g.shape.map((_, i) => (i === ax ? at : 0));
-        const limits = g.shape.map((d, i) => (i === ax ? at + t.shape[ax] : d));
-        at += t.shape[ax];
-        return slice(g, starts, limits);
-      });
-    });
-  }
+  if (isFloat(dtype)) record(ts, [out], concatenateVjp(ts.map((t) => t.shape[ax]), ax));
   return out;
+}
+
+/** The VJP of a concatenation of parts of `lengths` along `ax` (it holds no part). */
+function concatenateVjp(lengths: readonly number[], ax: number): VjpFn {
+  return ([g]) => {
+    if (!g) return lengths.map(() => null);
+    let at = 0;
+    return lengths.map((n) => {
+      const starts = g.shape.map((_, i) => (i === ax ? at : 0));
+      const limits = g.shape.map((d, i) => (i === ax ? at + n : d));
+      at += n;
+      return slice(g, starts, limits);
+    });
+  };
 }
 
 /**
@@ -467,12 +480,15 @@ function indexTensor(like: Tensor, idx: Int32Array): Tensor {
 /** `gather` and `scatterAdd` are each other's adjoint, so `take` has gradients of every order. */
 function gather(t: Tensor, idx: Tensor, ax: number): Tensor {
   const shape = [...t.shape.slice(0, ax), idx.size, ...t.shape.slice(ax + 1)];
-  return recordUnary(t, derive(t, t.backend.gather(t, idx, ax), shape), (g) => scatterAdd(g, idx, ax, t.shape));
+  return recordUnary(t, derive(t, t.backend.gather(t, idx, ax), shape), ungather, { idx, ax, shape: t.shape });
 }
 
 function scatterAdd(g: Tensor, idx: Tensor, ax: number, shape: Shape): Tensor {
-  return recordUnary(g, derive(g, g.backend.scatterAdd(g, idx, ax, shape), shape), (h) => gather(h, idx, ax));
+  return recordUnary(g, derive(g, g.backend.scatterAdd(g, idx, ax, shape), shape), unscatter, { idx, ax });
 }
+
+const ungather = (g: Tensor, p: { idx: Tensor; ax: number; shape: Shape }) => scatterAdd(g, p.idx, p.ax, p.shape);
+const unscatter = (h: Tensor, p: { idx: Tensor; ax: number }) => gather(h, p.idx, p.ax);
 
 /**
  * Reverses the order of elements along the given axes (all by default).

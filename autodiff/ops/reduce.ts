@@ -7,7 +7,7 @@
 import type { ReduceOp } from "../backend.ts";
 import { isFloat } from "../dtype.ts";
 import { normalizeAxes, normalizeAxis, shapesEqual } from "../shape.ts";
-import { noGrad, record } from "../tape.ts";
+import { noGrad, record, type VjpFn } from "../tape.ts";
 import { Tensor } from "../tensor.ts";
 import { asTensor, type TensorLike } from "./creation.ts";
 import { add, astype, div, equal, exp, log, mul, sqrt, square, sub, where } from "./elementwise.ts";
@@ -30,22 +30,34 @@ function reducePrim(op: ReduceOp, name: string, x: TensorLike, axis: Axis, keepd
   const outShape = t.shape.filter((_, i) => !axes.includes(i));
   let out = axes.length === 0 ? t : new Tensor(t.backend.reduce(op, t, axes), outShape, t.dtype, t.backend);
   if (axes.length > 0 && isFloat(t.dtype)) {
-    const y = out;
-    record([t], [y], ([g]) => {
-      if (!g) return [null];
-      const kept = keptShape(t.shape, axes);
-      const gB = broadcastTo(reshape(g, kept), t.shape);
-      if (op === "sum") return [gB];
-      const yB = broadcastTo(reshape(y, kept), t.shape);
-      if (op === "prod") return [mul(gB, prodOthers(t, axes, yB))];
-      // max/min: split among ties, as JAX does.
-      const hit = astype(equal(t, yB), t.dtype);
-      const count = broadcastTo(reshape(sum(hit, axes), kept), t.shape);
-      return [div(mul(gB, hit), count)];
-    });
+    record([t], [out], op === "sum" ? sumVjp(t.shape, keptShape(t.shape, axes)) : selectVjp(op, t, out, axes));
   }
   if (keepdims) out = reshape(out, keptShape(t.shape, axes));
   return out;
+}
+
+/**
+ * The VJP of a sum: the cotangent broadcast back. It holds the shapes only;
+ * the broadcast array it returns is the consumer's cotangent, dropped by the
+ * backward pass as soon as that consumer's VJP has run.
+ */
+function sumVjp(shape: readonly number[], kept: readonly number[]): VjpFn {
+  return ([g]) => [g && broadcastTo(reshape(g, kept), shape)];
+}
+
+/** The VJP of `max`, `min` or `prod`, which read the input and the result. */
+function selectVjp(op: ReduceOp, t: Tensor, y: Tensor, axes: number[]): VjpFn {
+  return ([g]) => {
+    if (!g) return [null];
+    const kept = keptShape(t.shape, axes);
+    const gB = broadcastTo(reshape(g, kept), t.shape);
+    const yB = broadcastTo(reshape(y, kept), t.shape);
+    if (op === "prod") return [mul(gB, prodOthers(t, axes, yB))];
+    // max/min: split among ties, as JAX does.
+    const hit = astype(equal(t, yB), t.dtype);
+    const count = broadcastTo(reshape(sum(hit, axes), kept), t.shape);
+    return [div(mul(gB, hit), count)];
+  };
 }
 
 /** Product of the other elements of each reduced group, exact when zeros occur. */

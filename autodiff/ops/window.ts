@@ -15,7 +15,7 @@
  */
 import type { WindowParams } from "../backend.ts";
 import { isFloat } from "../dtype.ts";
-import { record } from "../tape.ts";
+import { record, type VjpFn } from "../tape.ts";
 import { Tensor } from "../tensor.ts";
 import { asTensor, type TensorLike } from "./creation.ts";
 import { astype } from "./elementwise.ts";
@@ -47,13 +47,17 @@ function windowOutShape(shape: readonly number[], p: WindowParams): number[] {
 function reduceWindowPrim(op: "sum" | "max", x: Tensor, params: WindowParams): Tensor {
   const outShape = windowOutShape(x.shape, params);
   const out = new Tensor(x.backend.reduceWindow(op, x, params, outShape), outShape, x.dtype, x.backend);
-  if (isFloat(x.dtype)) {
-    record([x], [out], ([g]) => {
-      if (!g) return [null];
-      return [op === "sum" ? sumWindowTranspose(g, x.shape, params) : selectAndScatterMax(x, g, params)];
-    });
-  }
+  if (isFloat(x.dtype)) record([x], [out], op === "sum" ? sumWindowVjp(x.shape, params) : maxWindowVjp(x, params));
   return out;
+}
+
+/** A window sum's VJP reads only the input's shape (built apart so as not to hold the input). */
+function sumWindowVjp(shape: readonly number[], params: WindowParams): VjpFn {
+  return ([g]) => [g && sumWindowTranspose(g, shape, params)];
+}
+
+function maxWindowVjp(x: Tensor, params: WindowParams): VjpFn {
+  return ([g]) => [g && selectAndScatterMax(x, g, params)];
 }
 
 /** Inserts `factor - 1` zeros between neighbours along every axis. */
@@ -100,14 +104,17 @@ function sumWindowTranspose(g: Tensor, inShape: readonly number[], p: WindowPara
 
 function selectAndScatterMax(x: Tensor, cot: Tensor, params: WindowParams): Tensor {
   const out = new Tensor(x.backend.selectAndScatterMax(x, cot, params), x.shape, x.dtype, x.backend);
-  record([x, cot], [out], ([g]) => {
+  record([x, cot], [out], unsupportedSecondOrder(params.window, x.shape));
+  return out;
+}
+
+function unsupportedSecondOrder(window: readonly number[], shape: readonly number[]): VjpFn {
+  return ([g]) => {
     if (!g) return [null, null];
     throw new Error(
-      `${OP}: second-order gradients through a max window (window [${params.window}] on shape [${x.shape}]) ` +
-        `are not supported`,
+      `${OP}: second-order gradients through a max window (window [${window}] on shape [${shape}]) are not supported`,
     );
-  });
-  return out;
+  };
 }
 
 function positiveInts(what: string, v: readonly number[] | undefined, x: Tensor, fallback: number): number[] {
