@@ -1,15 +1,53 @@
 /**
- * CPU kernels of reductions. Sums of float32 accumulate in float64 so that
- * results do not depend on the reduction order as much and long sums stay
- * accurate.
+ * CPU kernels of reductions. Every op accumulates in float64 (float32 sums
+ * included) and adds in index order, so results do not depend on the layout
+ * path taken and long sums stay accurate.
  *
  * @module
  */
 import type { ReduceOp } from "../backend.ts";
 import { allocate, type DType, type TypedArray } from "../dtype.ts";
-import { type Shape, sizeOf, stridesOf } from "../shape.ts";
+import { type Shape, sizeOf } from "../shape.ts";
+import { forEachIndex } from "./elementwise.ts";
+import { compileLoop } from "./specialize.ts";
 
 const INIT: Record<ReduceOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
+
+/** Each op as a statement that folds element `e` into `v`; NaN wins in max and min, as in numpy. */
+const STEP: Record<ReduceOp, string> = {
+  sum: "v += e;",
+  prod: "v *= e;",
+  max: "if (e > v || e !== e) v = e;",
+  min: "if (e < v || e !== e) v = e;",
+};
+
+/**
+ * Folds the contiguous block `x[xo ..]` of shape `[O, R, I]` over its middle
+ * axis into `acc[ao ..]` of shape `[O, I]`.
+ */
+type BlockLoop = (acc: Float64Array, ao: number, x: TypedArray, xo: number, O: number, R: number, I: number) => void;
+
+function blockLoop(op: ReduceOp, dtype: DType): BlockLoop {
+  // A trailing reduced run keeps its partial result in a register; otherwise
+  // whole rows of `I` are folded into the accumulator, reading `x` in order.
+  return compileLoop<BlockLoop>(`reduce ${op} ${dtype}`, ["acc", "ao", "x", "xo", "O", "R", "I"], () =>
+    `if (I === 1) {
+  for (let o = 0; o < O; o++) {
+    const base = xo + o * R;
+    let v = acc[ao + o];
+    for (let r = 0; r < R; r++) { const e = x[base + r]; ${STEP[op]} }
+    acc[ao + o] = v;
+  }
+} else {
+  for (let o = 0; o < O; o++) {
+    const ab = ao + o * I;
+    for (let r = 0; r < R; r++) {
+      const base = xo + (o * R + r) * I;
+      for (let j = 0; j < I; j++) { let v = acc[ab + j]; const e = x[base + j]; ${STEP[op]} acc[ab + j] = v; }
+    }
+  }
+}`);
+}
 
 /**
  * Reduces the sorted `axes` of `x` away (max and min propagate NaN).
@@ -27,59 +65,37 @@ export function reduceKernel(
   axes: readonly number[],
   dtype: DType,
 ): TypedArray {
-  const keep = shape.map((_, i) => !axes.includes(i));
-  const outShape = shape.filter((_, i) => keep[i]);
-  const outSize = sizeOf(outShape);
+  const outSize = sizeOf(shape.filter((_, i) => !axes.includes(i)));
   const acc = new Float64Array(outSize).fill(INIT[op]);
-  const n = x.length;
-  // Inner block: the trailing run of reduced axes is contiguous.
-  let innerReduced = 1;
-  let d = shape.length - 1;
-  while (d >= 0 && !keep[d]) innerReduced *= shape[d--];
-  const allTrailing = axes.every((a) => a > d);
-  if (allTrailing && n > 0) {
-    for (let o = 0; o < outSize; o++) {
-      let v = INIT[op];
-      const base = o * innerReduced;
-      if (op === "sum") { for (let i = 0; i < innerReduced; i++) v += x[base + i]; }
-      else if (op === "max") {
-        for (let i = 0; i < innerReduced; i++) {
-          const e = x[base + i];
-          if (e > v || e !== e) v = e;
-          if (v !== v) break;
-        }
-      } else if (op === "min") {
-        for (let i = 0; i < innerReduced; i++) {
-          const e = x[base + i];
-          if (e < v || e !== e) v = e;
-          if (v !== v) break;
-        }
-      } else for (let i = 0; i < innerReduced; i++) v *= x[base + i];
-      acc[o] = v;
-    }
-  } else if (n > 0) {
-    const outStrides = stridesOf(outShape);
-    const mapStride: number[] = [];
-    let k = 0;
-    for (let i = 0; i < shape.length; i++) mapStride.push(keep[i] ? outStrides[k++] : 0);
-    const nd = shape.length;
-    const idx = new Array<number>(nd).fill(0);
-    let o = 0;
-    for (let i = 0; i < n; i++) {
-      const e = x[i];
-      if (op === "sum") acc[o] += e;
-      else if (op === "prod") acc[o] *= e;
-      else if (op === "max") {
-        if (e > acc[o] || e !== e) acc[o] = e;
-      } else if (e < acc[o] || e !== e) acc[o] = e;
-      for (let a = nd - 1; a >= 0; a--) {
-        idx[a]++;
-        o += mapStride[a];
-        if (idx[a] < shape[a]) break;
-        o -= mapStride[a] * shape[a];
-        idx[a] = 0;
+  if (x.length > 0) {
+    // Runs of neighbouring axes that are all reduced or all kept, length-1 axes dropped.
+    const sizes: number[] = [], reduced: boolean[] = [];
+    shape.forEach((d, i) => {
+      if (d === 1) return;
+      const r = axes.includes(i), last = sizes.length - 1;
+      if (last >= 0 && reduced[last] === r) sizes[last] *= d;
+      else {
+        sizes.push(d);
+        reduced.push(r);
       }
+    });
+    // The last reduced run with the kept runs around it form the block; the
+    // runs before it are walked in order, kept ones advancing the output.
+    const t = reduced.lastIndexOf(true);
+    const after = t >= 0 && t + 1 < sizes.length ? sizes[t + 1] : 1;
+    const before = t >= 1 ? sizes[t - 1] : t < 0 ? x.length : 1;
+    const R = t >= 0 ? sizes[t] : 1;
+    const prefix = t >= 1 ? t - 1 : 0;
+    const xStrides: number[] = [], accStrides: number[] = [];
+    let xs = before * R * after, as = before * after;
+    for (let d = prefix - 1; d >= 0; d--) {
+      xStrides[d] = xs;
+      accStrides[d] = reduced[d] ? 0 : as;
+      xs *= sizes[d];
+      if (!reduced[d]) as *= sizes[d];
     }
+    const block = blockLoop(op, dtype);
+    forEachIndex(sizes.slice(0, prefix), [xStrides, accStrides], ([xo, ao]) => block(acc, ao, x, xo, before, R, after));
   }
   const out = allocate(dtype, outSize);
   out.set(acc);
