@@ -2,11 +2,63 @@
  * CPU kernels that move elements without arithmetic: transpose, broadcast,
  * strided slice, padding, concatenation, gather and its adjoint.
  *
+ * Elements are moved as raw bits (see {@link bitsOf}) with loops compiled
+ * per element width (see `specialize.ts`), and contiguous stretches go
+ * through `set`, `fill` and `copyWithin`, which are memcpy and memset.
+ *
  * @module
  */
 import { allocate, type DType, type TypedArray } from "../dtype.ts";
 import { type Shape, sizeOf, stridesOf } from "../shape.ts";
-import { broadcastStrides, coalesce, forEachInnerRun } from "./elementwise.ts";
+import { broadcastStrides, coalesce, forEachIndex, forEachRowBlock, rowLayout } from "./elementwise.ts";
+import { compileLoop } from "./specialize.ts";
+
+type Bits = Int32Array | Float64Array | Uint8Array;
+
+/**
+ * `a` viewed with one integer (or float64) per element, so that copies
+ * move bits without converting them (a float32 NaN keeps its payload) and
+ * a copy loop sees three array types whatever the dtype.
+ */
+function bitsOf(a: TypedArray): Bits {
+  return a.BYTES_PER_ELEMENT === 4 ? new Int32Array(a.buffer, a.byteOffset, a.length) : a as Float64Array | Uint8Array;
+}
+
+/** Below this many elements a loop beats the call and `subarray` of a `set`. */
+const SET_MIN = 64;
+
+/**
+ * `m` rows of `n` elements: row `r` of `dst` starts at `o + r * ro`, its
+ * elements `t` apart; its source starts at `p + r * rp`, elements `s` apart.
+ */
+type CopyLoop = (
+  dst: Bits,
+  o: number,
+  ro: number,
+  t: number,
+  src: Bits,
+  p: number,
+  rp: number,
+  s: number,
+  m: number,
+  n: number,
+) => void;
+
+function copyLoop(kind: string, t: number, s: number): CopyLoop {
+  const form = t !== 1 ? "step" : s === 1 ? "unit" : s === 0 ? "one" : "gather";
+  const row = {
+    unit: `if (n >= ${SET_MIN}) dst.set(src.subarray(p, p + n), o);
+  else for (let i = 0; i < n; i++) dst[o + i] = src[p + i];`,
+    one: "const v = src[p];\n  for (let i = 0; i < n; i++) dst[o + i] = v;",
+    gather: "for (let i = 0; i < n; i++) dst[o + i] = src[p + i * s];",
+    step: "for (let i = 0; i < n; i++) dst[o + i * t] = src[p + i * s];",
+  }[form];
+  return compileLoop<CopyLoop>(
+    `copy ${kind} ${form}`,
+    ["dst", "o", "ro", "t", "src", "p", "rp", "s", "m", "n"],
+    () => `for (let r = 0; r < m; r++, o += ro, p += rp) {\n  ${row}\n}`,
+  );
+}
 
 /** Gathers `x` through arbitrary per-axis source strides into a new dense array. */
 function stridedCopy(
@@ -17,21 +69,49 @@ function stridedCopy(
   dtype: DType,
 ): TypedArray {
   const out = allocate(dtype, sizeOf(outShape));
-  const c = coalesce(outShape, [srcStrides]);
-  const inner = c.strides[0][c.shape.length - 1] ?? 0;
-  forEachInnerRun(c.shape, c.strides, (o, [p], n) => {
-    const base = p + srcOffset;
-    if (inner === 1) {
-      for (let i = 0; i < n; i++) out[o + i] = x[base + i];
-    } else {
-      for (let i = 0; i < n; i++) out[o + i] = x[base + i * inner];
-    }
-  });
+  if (out.length === 0) return out;
+  const dst = bitsOf(out), src = bitsOf(x);
+  const rows = rowLayout(outShape, [srcStrides]);
+  const [s] = rows.inner, [rp] = rows.step, n = rows.n;
+  const copy = copyLoop(src.constructor.name, 1, s);
+  forEachRowBlock(rows, (o, [p], m) => copy(dst, o, n, 1, src, p + srcOffset, rp, s, m, n));
   return out;
 }
 
 /**
+ * `dst[o + j * os + i] = src[p + i * ps + j]` for `i < R`, `j < C`: a 2-d
+ * transpose done in square tiles, so that both the strided reads and the
+ * strided writes of a tile stay in cache.
+ */
+type TileLoop = (dst: Bits, o: number, os: number, src: Bits, p: number, ps: number, R: number, C: number) => void;
+
+const TILE = 32;
+
+function tileLoop(kind: string): TileLoop {
+  return compileLoop<TileLoop>(
+    `transpose ${kind}`,
+    ["dst", "o", "os", "src", "p", "ps", "R", "C"],
+    () =>
+      `for (let i0 = 0; i0 < R; i0 += ${TILE}) {
+  const i1 = Math.min(R, i0 + ${TILE});
+  for (let j0 = 0; j0 < C; j0 += ${TILE}) {
+    const j1 = Math.min(C, j0 + ${TILE});
+    for (let j = j0; j < j1; j++) {
+      const oj = o + j * os, pj = p + j;
+      for (let i = i0; i < i1; i++) dst[oj + i] = src[pj + i * ps];
+    }
+  }
+}`,
+  );
+}
+
+/**
  * Permutes axes: `out.shape[i] = shape[perm[i]]`.
+ *
+ * Axes that stay neighbours merge first. If the last axis stays last, the
+ * output is whole rows of `x`, copied with `set`; otherwise it is a batch
+ * of 2-d transposes between the output's last axis and the axis that walks
+ * `x` contiguously, done in tiles.
  *
  * @example
  * ```ts
@@ -42,24 +122,52 @@ function stridedCopy(
 export function transposeKernel(x: TypedArray, shape: Shape, perm: readonly number[], dtype: DType): TypedArray {
   const s = stridesOf(shape);
   const outShape = perm.map((p) => shape[p]);
-  if (shape.length === 2 && perm[0] === 1) return transpose2d(x, shape[0], shape[1], dtype);
-  return stridedCopy(x, outShape, perm.map((p) => s[p]), 0, dtype);
+  const srcStrides = perm.map((p) => s[p]);
+  const c = coalesce(outShape, [srcStrides]);
+  const k = c.shape.length, from = c.strides[0];
+  // The output axis that walks `x` contiguously; none when at most one element.
+  const q = from.indexOf(1);
+  if (x.length === 0 || q < 0 || q === k - 1) return stridedCopy(x, outShape, srcStrides, 0, dtype);
+  const out = allocate(dtype, x.length);
+  const dst = bitsOf(out), src = bitsOf(x);
+  const to = stridesOf(c.shape);
+  const batch = c.shape.map((_, d) => d).filter((d) => d !== q && d !== k - 1);
+  const tile = tileLoop(src.constructor.name);
+  forEachIndex(
+    batch.map((d) => c.shape[d]),
+    [batch.map((d) => to[d]), batch.map((d) => from[d])],
+    ([o, p]) => tile(dst, o, to[q], src, p, from[k - 1], c.shape[k - 1], c.shape[q]),
+  );
+  return out;
 }
 
-/** Cache-blocked 2-d transpose. */
-function transpose2d(x: TypedArray, rows: number, cols: number, dtype: DType): TypedArray {
-  const out = allocate(dtype, rows * cols);
-  const B = 32;
-  for (let i0 = 0; i0 < rows; i0 += B) {
-    const i1 = Math.min(rows, i0 + B);
-    for (let j0 = 0; j0 < cols; j0 += B) {
-      const j1 = Math.min(cols, j0 + B);
-      for (let i = i0; i < i1; i++) {
-        for (let j = j0; j < j1; j++) out[j * rows + i] = x[i * cols + j];
-      }
-    }
+/** Trailing blocks shorter than this are faster copied element by element than by `fill`/`set` calls. */
+const BLOCK_MIN = 32;
+
+/**
+ * Writes the block of `dst` at `o` that axes `d..` of `shape` span, from
+ * `src` at `p`. Along a broadcast axis (stride 0) the first sub-block is
+ * written and then doubled with `copyWithin` until the axis is full.
+ */
+function replicate(dst: Bits, src: Bits, shape: number[], strides: number[], d: number, o: number, p: number): void {
+  const n = shape[d], s = strides[d];
+  if (d === shape.length - 1) {
+    if (s === 0) dst.fill(src[p], o, o + n);
+    else dst.set(src.subarray(p, p + n), o);
+    return;
   }
-  return out;
+  let block = 1;
+  for (let e = d + 1; e < shape.length; e++) block *= shape[e];
+  if (s !== 0) {
+    for (let i = 0; i < n; i++) replicate(dst, src, shape, strides, d + 1, o + i * block, p + i * s);
+    return;
+  }
+  replicate(dst, src, shape, strides, d + 1, o, p);
+  for (let done = 1; done < n;) {
+    const count = Math.min(done, n - done);
+    dst.copyWithin(o + done * block, o, o + count * block);
+    done += count;
+  }
 }
 
 /**
@@ -72,7 +180,13 @@ function transpose2d(x: TypedArray, rows: number, cols: number, dtype: DType): T
  * ```
  */
 export function broadcastKernel(x: TypedArray, shape: Shape, outShape: Shape, dtype: DType): TypedArray {
-  return stridedCopy(x, outShape, broadcastStrides(shape, outShape), 0, dtype);
+  const strides = broadcastStrides(shape, outShape);
+  const c = coalesce(outShape, [strides]);
+  const k = c.shape.length, size = sizeOf(outShape);
+  if (k === 0 || c.shape[k - 1] < BLOCK_MIN || size === 0) return stridedCopy(x, outShape, strides, 0, dtype);
+  const out = allocate(dtype, size);
+  replicate(bitsOf(out), bitsOf(x), c.shape, c.strides[0], 0, 0, 0);
+  return out;
 }
 
 /**
@@ -121,11 +235,13 @@ export function padKernel(
   const os = stridesOf(outShape);
   let offset = 0;
   for (let d = 0; d < shape.length; d++) offset += pads[d][0] * os[d];
-  const innerStrides = stridesOf(shape);
-  // Walk the source row by row; each row lands contiguously in the output.
-  forEachInnerRun(shape, [os, innerStrides], (_o, [p, q], n) => {
-    for (let i = 0; i < n; i++) out[offset + p + i] = x[q + i];
-  });
+  // Walk the source row by row; a row lands contiguously in the output
+  // unless the source's trailing axes have length 1.
+  const dst = bitsOf(out), src = bitsOf(x);
+  const rows = rowLayout(shape, [os, stridesOf(shape)]);
+  const [ro, rp] = rows.step, [t, s] = rows.inner;
+  const copy = copyLoop(src.constructor.name, t, s);
+  forEachRowBlock(rows, (_, [o, p], m) => copy(dst, offset + o, ro, t, src, p, rp, s, m, rows.n));
   return out;
 }
 
