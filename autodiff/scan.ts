@@ -8,10 +8,10 @@
  * @module
  */
 import { isFloat } from "./dtype.ts";
-import { zerosLike } from "./ops/creation.ts";
+import { zeros, zerosLike } from "./ops/creation.ts";
 import { add } from "./ops/elementwise.ts";
 import { reshape, slice, stack } from "./ops/layout.ts";
-import { activeTapes, noGrad, record, Tape, withTape } from "./tape.ts";
+import { activeTapes, noGrad, record, Tape, type TensorInfo, tensorInfo, type VjpFn, withTape } from "./tape.ts";
 import { isTensor, type Tensor } from "./tensor.ts";
 import { alias, backpropagate } from "./transforms.ts";
 import { flatten, type PyTree, type TreeDef, unflatten } from "./tree.ts";
@@ -30,6 +30,80 @@ function tensorLeaves(op: string, what: string, tree: PyTree): [Tensor[], TreeDe
     if (!isTensor(l)) throw new TypeError(`${op}: leaf ${i} of ${what} is ${typeof l}, not a Tensor`);
   });
   return [ls as Tensor[], def];
+}
+
+/** Row `t` of every leaf, off the tape. */
+function rowsAt(xLeaves: readonly Tensor[], t: number): Tensor[] {
+  return noGrad(() => xLeaves.map((x) => row(x, t)));
+}
+
+type StepRunner = (c: Tensor[], xt: Tensor[]) => { ncLeaves: Tensor[]; yLeaves: Tensor[]; yDef: TreeDef };
+
+/** One step of the body on leaves, with the carry's structure checked. */
+function stepRunner<C, X, Y>(f: (carry: C, x: X) => [C, Y], carryDef: TreeDef, xDef: TreeDef): StepRunner {
+  return (c, xt) => {
+    const [nc, y] = f(unflatten(carryDef, c) as C, unflatten(xDef, xt) as X);
+    const [ncLeaves, ncDef] = tensorLeaves("scan", "the returned carry", nc as PyTree);
+    if (JSON.stringify(ncDef) !== JSON.stringify(carryDef)) {
+      throw new TypeError("scan: the body must return a carry with the structure of init");
+    }
+    ncLeaves.forEach((l, i) => {
+      if (l.shape.join() !== c[i].shape.join() || l.dtype !== c[i].dtype) {
+        throw new TypeError(
+          `scan: carry leaf ${i} changed from [${c[i].shape}] ${c[i].dtype} to [${l.shape}] ${l.dtype}`,
+        );
+      }
+    });
+    const [yLeaves, yDef] = tensorLeaves("scan", "the output y", y as PyTree);
+    return { ncLeaves, yLeaves, yDef };
+  };
+}
+
+/** What the backward pass of a scan reads: the saved carries, the inputs and the captures, never the outputs. */
+interface ScanResiduals {
+  runStep: StepRunner;
+  carries: Tensor[][];
+  xLeaves: Tensor[];
+  captures: Tensor[];
+  order: number[];
+  carryInfo: TensorInfo[];
+}
+
+/**
+ * The VJP of a scan: steps backwards, recomputing each step from its saved
+ * carry under a tape of its own. Built apart from {@link scan} so that it
+ * holds only {@link ScanResiduals} (a closure inside `scan` would keep the
+ * per-step and stacked outputs alive through `scan`'s scope).
+ */
+function scanVjp(r: ScanResiduals): VjpFn {
+  const { runStep, carries, xLeaves, captures, order, carryInfo } = r;
+  const nc = carryInfo.length;
+  return (cts) => {
+    let ctCarry = carryInfo.map((c, i) => cts[i] ?? zeros(c.shape, { dtype: c.dtype }));
+    const ctYs = cts.slice(nc);
+    const ctX: (Tensor | null)[][] = xLeaves.map(() => new Array(order.length).fill(null));
+    const ctCaptures: (Tensor | null)[] = captures.map(() => null);
+    for (let s = order.length - 1; s >= 0; s--) {
+      const t = order[s];
+      const tape = new Tape();
+      const c = carries[s].map(alias);
+      const xt = rowsAt(xLeaves, t).map(alias);
+      tape.watch([...c, ...xt.filter((x) => isFloat(x.dtype)), ...captures]);
+      const step = withTape(tape, () => runStep(c, xt), true);
+      const seeds = [...ctCarry, ...step.yLeaves.map((_, k) => ctYs[k] && noGrad(() => row(ctYs[k]!, t)))];
+      const grads = backpropagate(tape, [...step.ncLeaves, ...step.yLeaves], seeds);
+      ctCarry = c.map((ci) => grads.get(ci.id) ?? zerosLike(ci));
+      xt.forEach((x, k) => (ctX[k][t] = grads.get(x.id) ?? null));
+      captures.forEach((cap, k) => {
+        const g = grads.get(cap.id);
+        if (g) ctCaptures[k] = ctCaptures[k] ? noGrad(() => add(ctCaptures[k]!, g)) : g;
+      });
+    }
+    const xCts = xLeaves.map((x, k) =>
+      ctX[k].some((g) => g) ? stack(ctX[k].map((g) => g ?? zerosLike(row(x, 0))), 0) : null
+    );
+    return [...ctCarry, ...xCts, ...ctCaptures];
+  };
 }
 
 function row(x: Tensor, t: number): Tensor {
@@ -66,8 +140,7 @@ export function scan<C extends PyTree<Tensor>, X extends PyTree<Tensor> | null, 
   }
   const [initLeaves, carryDef] = tensorLeaves("scan", "init", init);
   const order = Array.from({ length }, (_, i) => (options.reverse ? length - 1 - i : i));
-  const xAt = (t: number) => noGrad(() => xLeaves.map((x) => row(x, t)));
-  const build = <T>(def: TreeDef, ls: Tensor[]) => unflatten(def, ls) as T;
+  const runStep = stepRunner(f, carryDef, xDef);
 
   const outer = activeTapes().filter((tape) => !tape.closed);
   const differentiating = outer.length > 0;
@@ -77,24 +150,8 @@ export function scan<C extends PyTree<Tensor>, X extends PyTree<Tensor> | null, 
   let carry = initLeaves;
   const ys: Tensor[][] = new Array(length);
   let yDef: TreeDef | null = null;
-  const runStep = (c: Tensor[], xt: Tensor[]) => {
-    const [nc, y] = f(build<C>(carryDef, c), build<X>(xDef, xt));
-    const [ncLeaves, ncDef] = tensorLeaves("scan", "the returned carry", nc);
-    if (JSON.stringify(ncDef) !== JSON.stringify(carryDef)) {
-      throw new TypeError("scan: the body must return a carry with the structure of init");
-    }
-    ncLeaves.forEach((l, i) => {
-      if (l.shape.join() !== c[i].shape.join() || l.dtype !== c[i].dtype) {
-        throw new TypeError(
-          `scan: carry leaf ${i} changed from [${c[i].shape}] ${c[i].dtype} to [${l.shape}] ${l.dtype}`,
-        );
-      }
-    });
-    const [yLeaves, d] = tensorLeaves("scan", "the output y", y);
-    return { ncLeaves, yLeaves, yDef: d };
-  };
   for (const t of order) {
-    const xt = xAt(t);
+    const xt = rowsAt(xLeaves, t);
     carries.push(carry);
     const step = differentiating
       ? withTape(capture, () => {
@@ -122,35 +179,11 @@ export function scan<C extends PyTree<Tensor>, X extends PyTree<Tensor> | null, 
   const finalCarry = noGrad(() => carry.map((c) => alias(c)));
   if (differentiating) {
     const captures = capture.captures.slice();
-    const inputs = [...initLeaves, ...xLeaves, ...captures];
-    const outputs = [...finalCarry, ...stacked];
-    const nc = finalCarry.length;
-    record(inputs, outputs, (cts) => {
-      let ctCarry = finalCarry.map((c, i) => cts[i] ?? zerosLike(c));
-      const ctYs = stacked.map((_, k) => cts[nc + k]);
-      const ctX: (Tensor | null)[][] = xLeaves.map(() => new Array(length).fill(null));
-      const ctCaptures: (Tensor | null)[] = captures.map(() => null);
-      for (let s = order.length - 1; s >= 0; s--) {
-        const t = order[s];
-        const tape = new Tape();
-        const c = carries[s].map(alias);
-        const xt = xAt(t).map(alias);
-        tape.watch([...c, ...xt.filter((x) => isFloat(x.dtype)), ...captures]);
-        const r = withTape(tape, () => runStep(c, xt), true);
-        const seeds = [...ctCarry, ...r.yLeaves.map((_, k) => ctYs[k] && noGrad(() => row(ctYs[k]!, t)))];
-        const grads = backpropagate(tape, [...r.ncLeaves, ...r.yLeaves], seeds);
-        ctCarry = c.map((ci) => grads.get(ci.id) ?? zerosLike(ci));
-        xt.forEach((x, k) => (ctX[k][t] = grads.get(x.id) ?? null));
-        captures.forEach((cap, k) => {
-          const g = grads.get(cap.id);
-          if (g) ctCaptures[k] = ctCaptures[k] ? noGrad(() => add(ctCaptures[k]!, g)) : g;
-        });
-      }
-      const xCts = xLeaves.map((x, k) =>
-        ctX[k].some((g) => g) ? stack(ctX[k].map((g) => g ?? zerosLike(row(x, 0))), 0) : null
-      );
-      return [...ctCarry, ...xCts, ...ctCaptures];
-    });
+    record(
+      [...initLeaves, ...xLeaves, ...captures],
+      [...finalCarry, ...stacked],
+      scanVjp({ runStep, carries, xLeaves, captures, order, carryInfo: finalCarry.map(tensorInfo) }),
+    );
   }
-  return [build<C>(carryDef, finalCarry), unflatten(yDef, stacked) as Y];
+  return [unflatten(carryDef, finalCarry) as C, unflatten(yDef, stacked) as Y];
 }
