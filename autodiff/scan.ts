@@ -79,6 +79,8 @@ function scanVjp(r: ScanResiduals): VjpFn {
   const { runStep, carries, xLeaves, captures, order, carryInfo } = r;
   const nc = carryInfo.length;
   return (cts) => {
+    // Steps are recomputed off the outer tapes; when those record this backward pass, each step's is recorded too.
+    const recorded = activeTapes().some((t) => !t.closed);
     let ctCarry = carryInfo.map((c, i) => cts[i] ?? zeros(c.shape, { dtype: c.dtype }));
     const ctYs = cts.slice(nc);
     const ctX: (Tensor | null)[][] = xLeaves.map(() => new Array(order.length).fill(null));
@@ -86,6 +88,7 @@ function scanVjp(r: ScanResiduals): VjpFn {
     for (let s = order.length - 1; s >= 0; s--) {
       const t = order[s];
       const tape = new Tape();
+      tape.backwardLater = recorded;
       const c = carries[s].map(alias);
       const xt = rowsAt(xLeaves, t).map(alias);
       tape.watch([...c, ...xt.filter((x) => isFloat(x.dtype)), ...captures]);

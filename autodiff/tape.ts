@@ -72,6 +72,15 @@ export class Tape {
   /** A closed tape records nothing (its backward pass is running or done). */
   closed = false;
   /**
+   * True when the backward pass may run later under tapes that are not
+   * recording now (the function `vjp` returns, a `scan` step recomputed
+   * while its backward pass is recorded), so that it may itself be
+   * differentiated. Ops whose VJP is not written in ops (the fused neuron
+   * kernels) then keep their inputs for a fallback that is; otherwise the
+   * backward pass runs at once, under the same tapes, and they need not.
+   */
+  backwardLater = false;
+  /**
    * When set, inputs tracked by these outer tapes are taken as extra roots
    * of this tape and listed in {@link Tape.captures} (how `scan` finds the
    * values its body closes over).

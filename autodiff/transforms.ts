@@ -127,7 +127,14 @@ export type VjpResult<O> = [O, (cotangent: PyTree<Tensor>) => PyTree<Tensor>[]];
  */
 // deno-lint-ignore no-explicit-any
 export function vjp<O extends PyTree<Tensor>>(f: (...args: any[]) => O, ...primals: PyTree[]): VjpResult<O> {
+  return traced(f, primals, true);
+}
+
+/** {@link vjp}, saying whether the caller may run the backward function later (see {@link Tape.backwardLater}). */
+// deno-lint-ignore no-explicit-any
+function traced<O extends PyTree<Tensor>>(f: (...args: any[]) => O, primals: PyTree[], later: boolean): VjpResult<O> {
   const tape = new Tape();
+  tape.backwardLater = later;
   const defs = primals.map((p) => flatten(p));
   const aliased = defs.map(([ls]) => ls.map((l) => (isTensor(l) ? alias(l) : l)));
   for (const ls of aliased) tape.watch(ls.filter(isTensor).filter((t) => isFloat(t.dtype)));
@@ -218,21 +225,26 @@ export function valueAndGrad(
     }
     let aux: unknown;
     let value: Tensor | undefined;
-    const [, back] = vjp((...diffArgs: PyTree[]) => {
-      const full = args.slice();
-      nums.forEach((n, i) => (full[n] = diffArgs[i]));
-      const r = f(...full);
-      if (hasAux) {
-        if (!Array.isArray(r) || r.length !== 2) {
-          throw new TypeError("grad: with hasAux the function must return [value, aux]");
+    // The backward function runs right away, under the tapes that record the forward pass.
+    const [, back] = traced(
+      (...diffArgs: PyTree[]) => {
+        const full = args.slice();
+        nums.forEach((n, i) => (full[n] = diffArgs[i]));
+        const r = f(...full);
+        if (hasAux) {
+          if (!Array.isArray(r) || r.length !== 2) {
+            throw new TypeError("grad: with hasAux the function must return [value, aux]");
+          }
+          aux = r[1];
+          value = checkScalar("grad", r[0]);
+        } else {
+          value = checkScalar("grad", r);
         }
-        aux = r[1];
-        value = checkScalar("grad", r[0]);
-      } else {
-        value = checkScalar("grad", r);
-      }
-      return value;
-    }, ...nums.map((n) => args[n]));
+        return value;
+      },
+      nums.map((n) => args[n]),
+      false,
+    );
     const grads = back(onesLike(value!));
     const g = typeof argnums === "number" ? grads[0] : grads;
     return [hasAux ? [value, aux] : value, g];

@@ -345,7 +345,12 @@ export function runSequence<R>(model: SequenceModel<R>, call: SequenceCall): [Te
   const ys = wrapHost(inputs.ys, x.shape, x);
   const finalState = wrapHost(pack(final, M, L), state0.shape, x);
   const tensors = [x, state0, ...params];
-  record(tensors, [ys, finalState], sequenceVjp(model, inputs, residual, tensors, names, activation, L));
+  const differentiable = activeTapes().some((tape) => !tape.closed && tape.backwardLater);
+  record(
+    tensors,
+    [ys, finalState],
+    sequenceVjp(model, inputs, residual, tensors, names, activation, L, differentiable),
+  );
   return [ys, finalState];
 }
 
@@ -353,8 +358,10 @@ export function runSequence<R>(model: SequenceModel<R>, call: SequenceCall): [Te
  * The VJP of one sequence op, built apart from {@link runSequence} so that
  * it holds only what it names (a closure keeps its whole scope alive): the
  * residuals and the constants, the outputs only if the model reads them,
- * never the inputs' data. The input tensors are held weakly, for the
- * per-step path that differentiates a backward pass.
+ * the inputs only when the backward pass may itself be differentiated
+ * (`differentiable`, see `Tape.backwardLater`), for the per-step path in
+ * ops. Not even weakly otherwise: a `WeakRef` keeps its target alive until
+ * the current job ends, which in a synchronous training loop is never.
  */
 function sequenceVjp<R>(
   model: SequenceModel<R>,
@@ -364,12 +371,13 @@ function sequenceVjp<R>(
   names: string[],
   activation: SpikeActivation | null,
   L: number,
+  differentiable: boolean,
 ): VjpFn {
   const { T, B, N, dtype, threshold, reverse } = inputs;
   const M = B * N, parts = model.stateParts;
   const backend = tensors[0].backend;
   const shapes = tensors.map((t) => t.shape);
-  const refs = tensors.map((t) => new WeakRef(t));
+  let kept: Tensor[] | null = differentiable ? tensors : null;
   let saved: { residual: R; inputs: SequenceInputs } | null = {
     residual,
     inputs: model.backwardReadsOutputs ? inputs : { ...inputs, ys: allocate(dtype, 0) },
@@ -379,10 +387,11 @@ function sequenceVjp<R>(
   return (cts, needed) => {
     if (openTapes() > 0) {
       // The backward pass is itself being differentiated: take the per-step path in ops.
-      const [xv, sv, ...ps] = refs.map((r) => r.deref());
-      if (!xv || !sv || ps.some((p) => !p)) {
-        throw new Error(`${model.name}: cannot differentiate the backward pass: its inputs were freed`);
+      if (kept === null) {
+        throw new Error(`${model.name}: internal: a backward pass run at once is being differentiated`);
       }
+      const [xv, sv, ...ps] = kept;
+      saved = kept = null;
       const step = (xt: Tensor, st: Tensor, pt: Tensor[]) =>
         model.step(Object.fromEntries(names.map((n, k) => [n, pt[k]])), xt, st, threshold, activation);
       const [, back] = vjp(
@@ -396,7 +405,7 @@ function sequenceVjp<R>(
     }
     if (saved === null) throw new Error(`${model.name}: internal: a sequence kernel's backward pass ran twice`);
     const { residual, inputs } = saved;
-    saved = null;
+    saved = kept = null;
     const gys = cts[0] ? host(cts[0]) : allocate(dtype, T * M);
     const gFinal = cts[1] ? unpack(host(cts[1]), parts, M, L) : Array.from({ length: parts }, () => allocate(dtype, M));
     const gState = Array.from({ length: parts }, () => allocate(dtype, M));
