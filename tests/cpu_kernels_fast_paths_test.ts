@@ -267,6 +267,27 @@ describe("layout kernels against multi-index loops", () => {
     );
   });
 
+  test("broadcastTo: block copies along kept and broadcast axes", () => {
+    // Big enough that every layout goes through fill/set and copyWithin doubling, which small random shapes rarely do.
+    const pairs: [number[], number[]][] = [
+      [[1], [33, 70]],
+      [[130], [70, 130]],
+      [[70, 1], [70, 130]],
+      [[3, 1, 130], [3, 33, 130]],
+      [[2, 1, 1, 130], [2, 3, 33, 130]],
+      [[1, 3, 1, 70], [5, 3, 17, 70]],
+      [[4, 1, 2, 1, 65], [4, 9, 2, 3, 65]],
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(...pairs), fc.constantFrom(...DTYPES), seedArb, ([shape, outShape], dtype, seed) => {
+        const x = values(dtype, numel(shape), seed);
+        const want = refArray(dtype, outShape, (idx) => broadcastRead(x, shape, idx));
+        assertSame(broadcastKernel(x, shape, outShape, dtype), want, `${dtype} [${shape}] to [${outShape}]`);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   test("slice: random starts, sizes and steps", () => {
     fc.assert(
       fc.property(shapesArb(4, 20000), fc.constantFrom(...DTYPES), seedArb, (shape, dtype, seed) => {
