@@ -24,6 +24,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { setFlagsFromString } from "node:v8";
 import { axn, nn, np, type Tensor, valueAndGrad } from "../mod.ts";
 
 const { values } = parseArgs({
@@ -62,6 +63,8 @@ function status(field: string): number {
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 if (values.live) {
   if (!("gc" in globalThis)) throw new Error("memory_w1: --live needs --v8-flags=--expose-gc");
+  // Array buffers swept on a background thread come back to the OS at some later point; sweep them within the GC.
+  setFlagsFromString("--no-concurrent-array-buffer-sweeping");
   collectBeforeLargeArrays();
 }
 
