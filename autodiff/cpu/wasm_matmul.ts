@@ -141,7 +141,7 @@ export function runMatmulUnits(ex: MatmulExports, ctrl: Int32Array, thread: numb
       const ldb = ctrl[19];
       ex.sparse(a + i0 * k * 4, k * 4, rows, k, b, ldb * 4, c + i0 * ldc * 4, ldc * 4, ldc / 4, scratch);
     } else {
-      // Rows of `a` here are contraction indices; each thread scatters into its own partial result.
+      // Rows of `a` here are contraction indices; each unit scatters into its own partial result.
       const ldb = ctrl[19];
       ex.sparseT(
         a + i0 * k * 4,
@@ -150,7 +150,7 @@ export function runMatmulUnits(ex: MatmulExports, ctrl: Int32Array, thread: numb
         k,
         b + i0 * ldb * 4,
         ldb * 4,
-        c + thread * ctrl[24],
+        c + unit * ctrl[24],
         ldc * 4,
         ldc / 4,
         scratch,
