@@ -158,6 +158,8 @@ export function runMatmulUnits(ex: MatmulExports, ctrl: Int32Array, thread: numb
     }
     Atomics.store(flags, unit, 1);
     Atomics.add(ctrl, 3, 1);
+    // The caller may be asleep waiting for this unit (to copy it out, or to return).
+    Atomics.notify(ctrl, 3);
     afterUnit?.();
   }
 }
