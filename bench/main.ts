@@ -148,6 +148,15 @@ function machine(): string {
   return `${model}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 }
 
+/**
+ * glibc malloc settings for every JavaScript run (ours and the JS peers
+ * alike): keep freed large blocks in the heap instead of unmapping them, so
+ * a fresh multi-MiB typed array does not fault in new pages (on this VM
+ * about 13 us per 4 KiB page, and unmapping interrupts the other thread).
+ * PyTorch gets the same from tcmalloc (`peers/torch.ts`).
+ */
+const JS_ENV = { MALLOC_MMAP_THRESHOLD_: "4294967296", MALLOC_TRIM_THRESHOLD_: "4294967296" };
+
 const torch = peers.includes("torch") ? findTorch() : null;
 const bun = peers.includes("jax-js") ? findBun() : null;
 const outcomes: Outcome[] = [];
@@ -178,7 +187,7 @@ for (const c of cases) {
       const flags = ["--impl", impl, "--case", c.id, ...(quick ? ["--quick"] : [])];
       let [command, args] = currentRuntime(here);
       if (impl === "jax-js" && bun) [command, args] = [bun, [here]];
-      outcome = runChild(command, [...args, ...flags], {}, impl, c);
+      outcome = runChild(command, [...args, ...flags], JS_ENV, impl, c);
     }
     outcomes.push(outcome);
     if (measured(outcome) && c.params.kind === "W3") {
@@ -197,6 +206,7 @@ const report = {
   runtime: versions.deno ? `deno ${versions.deno}` : `bun ${versions.bun}`,
   jaxRuntime: !peers.includes("jax-js") ? "not requested" : bun ? "bun" : "the same runtime (bun not found)",
   torch: torch ? ("skipped" in torch ? torch.skipped : torch.describe) : "not requested",
+  jsEnv: Object.entries(JS_ENV).map(([k, v]) => `${k}=${v}`).join(" "),
   quick,
   cases: cases.map(({ id, title, params, flops, bytes, samples }) => ({ id, title, params, flops, bytes, samples })),
   outcomes,
@@ -211,6 +221,7 @@ if (values.json) {
     } on ${report.machine}; ours on ${report.runtime}, jax-js on ${report.jaxRuntime}`,
   );
   console.log(`PyTorch: ${report.torch}`);
+  console.log(`JavaScript runs (ours and peers): ${report.jsEnv}`);
   console.log(
     `Medians of ${
       quick ? "a quick run (small sizes)" : "each case's timed calls"
