@@ -9,6 +9,7 @@ import {
   setMatmulThreads,
 } from "../autodiff/cpu/matmul.ts";
 import { createMatmulEngine, wasmMatmul } from "../autodiff/cpu/wasm_matmul.ts";
+import { startWorkerPool } from "../autodiff/cpu/matmul_threads.ts";
 import { np } from "../mod.ts";
 
 /** A seeded stream of uniforms in [-1, 1). */
@@ -263,5 +264,35 @@ describe("float32 matmul kernels", () => {
     }
     // The memory stays within a few chunks of the budget, not the operands' size.
     assert.ok(engine.memory.buffer.byteLength <= 1 << 20, `memory grew to ${engine.memory.buffer.byteLength} bytes`);
+  });
+
+  test("chunked products on a worker give the serial result bit for bit, job after job", async () => {
+    const engine = createMatmulEngine(undefined, { mc: 12, kc: 16, chunkBytes: 8192 });
+    const pool = startWorkerPool(engine, 1);
+    if (!pool) return; // no worker threads on this platform: nothing to compare
+    engine.pool = pool;
+    try {
+      for (let t = 0; t < 100 && pool.readyCount() < 1; t++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(pool.readyCount(), 1, "the worker did not start");
+      const [m, k, n] = [97, 130, 41];
+      for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+        for (const sparse of [false, true]) {
+          const a = randomF32(m * k, m + k + Number(transA), sparse ? 0.1 : 1), b = randomF32(k * n, n);
+          const storedA = transA ? transposeOf(a, m, k) : a, storedB = transB ? transposeOf(b, k, n) : b;
+          const run = (parallel: boolean) => {
+            const out = new Float32Array(m * n);
+            wasmMatmul(engine, storedA, 0, storedB, 0, out, 0, m, k, n, sparse, parallel, { a: transA, b: transB });
+            return out;
+          };
+          const serial = run(false);
+          assertWithinRounding(serial, a, b, m, k, n, `serial sparse=${sparse} transA=${transA} transB=${transB}`);
+          for (let rep = 0; rep < 5; rep++) {
+            assert.deepEqual(run(true), serial, `parallel sparse=${sparse} transA=${transA} transB=${transB}`);
+          }
+        }
+      }
+    } finally {
+      pool.terminate();
+    }
   });
 });
