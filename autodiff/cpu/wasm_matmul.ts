@@ -373,8 +373,10 @@ function planChunks(engine: MatmulEngine, m: number, k: number, n: number, spars
   // The sparse kernel reads any row of `b`: all of the contraction at once.
   const chunkK = sparse ? k : Math.min(k, Math.max(engine.blocking.kc, Math.floor(chunkBytes / (ldc * 4))));
   const unitRows = sparse ? Math.max(16, Math.ceil(m / (8 * threads))) : mc;
-  const fitRows = Math.floor(chunkBytes / (Math.max(chunkK, ldc) * 4));
-  const chunkRows = Math.min(m, Math.max(unitRows, Math.floor(fitRows / unitRows) * unitRows));
+  const fitRows = Math.max(unitRows, Math.floor(chunkBytes / (Math.max(chunkK, ldc) * 4)));
+  // Chunks of equal whole units (at most one unit over the budget): a thin last chunk would leave a thread idle.
+  const chunks = Math.ceil(m / fitRows);
+  const chunkRows = Math.min(m, Math.ceil(Math.ceil(m / chunks) / unitRows) * unitRows);
   return { chunkRows, chunkK, unitRows, ldc };
 }
 
