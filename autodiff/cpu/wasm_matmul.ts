@@ -51,6 +51,8 @@ export const Ctrl = {
   epoch: 23,
   /** Bytes between the threads' partial results of the transposed sparse product. */
   partialStride: 24,
+  /** Dense path: 0, or the leading dimension of `a` stored transposed (`[k, m]`, packed by `packAT`). */
+  ldaT: 25,
   ready: 32,
   ack: 64,
   /** Bytes reserved for the control block. */
@@ -60,6 +62,7 @@ export const Ctrl = {
 /** The kernels exported by the generated module. */
 export interface MatmulExports {
   packA(src: number, ldaBytes: number, rows: number, kc: number, dst: number, panels: number): void;
+  packAT(src: number, ldaBytes: number, rows: number, kc: number, dst: number, panels: number): void;
   packB(src: number, ldbBytes: number, cols: number, k: number, dst: number, panels: number): void;
   gemm(
     kc: number,
@@ -111,7 +114,7 @@ export function runMatmulUnits(ex: MatmulExports, ctrl: Int32Array, thread: numb
   const tag = Atomics.load(ctrl, 22);
   const kind = ctrl[1], units = ctrl[4], m = ctrl[5], k = ctrl[6], n = ctrl[7], ldc = ctrl[8];
   const a = ctrl[9], b = ctrl[10], c = ctrl[11], mc = ctrl[14], kcMax = ctrl[15], mr = ctrl[16], nr = ctrl[17];
-  const scratch = ctrl[12] + thread * ctrl[13], base = ctrl[21] === 1;
+  const scratch = ctrl[12] + thread * ctrl[13], base = ctrl[21] === 1, ldaT = ctrl[25];
   const flags = new Int32Array(ctrl.buffer, ctrl[20], units);
   for (;;) {
     const word = Atomics.load(ctrl, 2);
@@ -124,7 +127,8 @@ export function runMatmulUnits(ex: MatmulExports, ctrl: Int32Array, thread: numb
       const mPanels = Math.ceil(rows / mr), nPanels = Math.ceil(n / nr);
       for (let pc = 0; pc < k; pc += kcMax) {
         const kc = Math.min(kcMax, k - pc);
-        ex.packA(a + (i0 * k + pc) * 4, k * 4, rows, kc, scratch, mPanels);
+        if (ldaT === 0) ex.packA(a + (i0 * k + pc) * 4, k * 4, rows, kc, scratch, mPanels);
+        else ex.packAT(a + (pc * ldaT + i0) * 4, ldaT * 4, rows, kc, scratch, mPanels);
         ex.gemm(
           kc,
           scratch,
@@ -486,8 +490,10 @@ export interface MatmulTranspose {
  * the identity or, per `trans`, the transpose: `a` stored `[k, m]`, `b`
  * stored `[n, k]`) on the engine, dense (`sparse = false`) or skipping the
  * zeros of `op(a)`, on the engine's workers too when `parallel`. `k` must
- * be at least 1. Transposed operands are transposed while being copied into
- * the kernels' memory, so no transposed copy is ever allocated; big
+ * be at least 1. A transposed `a` of the dense path is packed from its
+ * stored rows (`packAT`); other transposed operands are transposed while
+ * being copied into the kernels' memory, so no transposed copy is ever
+ * allocated; big
  * products are cut into row and contraction chunks of `chunkBytes` each,
  * so the kernels' memory stays small whatever the operands' size.
  *
@@ -566,7 +572,11 @@ export function wasmMatmul(
       ctrl[Ctrl.m] = rows;
       ctrl[Ctrl.units] = Math.ceil(rows / unitRows);
       if (kChunks > 1) loadB(k0, kk);
-      copyBlock(a, aOff, lda, transA, r0, k0, rows, kk, heap, at.aAt / 4, kk);
+      // Dense: a transposed `a` is copied as stored (its rows are contiguous) and packed by `packAT`.
+      const packT = transA && !sparse;
+      if (packT) copyBlock(a, aOff, lda, false, k0, r0, kk, rows, heap, at.aAt / 4, rows);
+      else copyBlock(a, aOff, lda, transA, r0, k0, rows, kk, heap, at.aAt / 4, kk);
+      ctrl[Ctrl.ldaT] = packT ? rows : 0;
       ctrl[Ctrl.k] = kk;
       // Equal slices: a thin last slice would run the micro-kernel at a poor load-to-flop ratio.
       ctrl[Ctrl.kc] = Math.ceil(kk / Math.ceil(kk / engine.blocking.kc));

@@ -86,6 +86,47 @@ function packA(mr: number): FunctionBody {
 }
 
 /**
+ * `packAT(src, ldaBytes, rows, kc, dst, panels)`: the same panels as
+ * `packA` for the transpose of the row-major `src`: row `i` of the block is
+ * column `i` of `src`, so every step of the contraction reads `mr`
+ * neighbouring floats of one row of `src` (columns past `rows` are zero).
+ * The weight gradient `x^T @ g` packs `x` this way, without a transposed copy.
+ */
+function packAT(mr: number): FunctionBody {
+  const f = new FunctionBody([i32, i32, i32, i32, i32, i32], []);
+  const [src, lda, rows, kc, dst, panels] = [0, 1, 2, 3, 4, 5];
+  const col = f.local(i32), from = f.local(i32), to = f.local(i32), p = f.local(i32), q = f.local(i32);
+  f.i32Const(0).set(col);
+  f.get(dst).set(to);
+  f.get(panels).set(q);
+  countDown(f, q, () => {
+    f.get(src).get(col).i32Const(2).op(Op.i32Shl).op(Op.i32Add).set(from);
+    f.get(kc).set(p);
+    f.get(rows).get(col).i32Const(mr).op(Op.i32Add).op(Op.i32GeU).begin(Op.if);
+    countDown(f, p, () => {
+      for (let r = 0; r < mr; r++) f.get(to).get(from).mem(Op.f32Load, 2, r * 4).mem(Op.f32Store, 2, r * 4);
+      bump(f, from, () => f.get(lda));
+      bump(f, to, mr * 4);
+    });
+    f.op(Op.else);
+    countDown(f, p, () => {
+      for (let r = 0; r < mr; r++) {
+        f.get(to);
+        f.get(col).i32Const(r).op(Op.i32Add).get(rows).op(Op.i32LtU).op(Op.if, f32);
+        f.get(from).mem(Op.f32Load, 2, r * 4);
+        f.op(Op.else).f32Const(0).op(Op.end);
+        f.mem(Op.f32Store, 2, r * 4);
+      }
+      bump(f, from, () => f.get(lda));
+      bump(f, to, mr * 4);
+    });
+    f.op(Op.end);
+    bump(f, col, mr);
+  });
+  return f;
+}
+
+/**
  * `packB(src, ldbBytes, cols, k, dst, panels)`: the row-major `k x cols`
  * matrix `src` into `panels` panels of `nr` columns (`k * nr` floats
  * each); columns past `cols` are zero.
@@ -390,7 +431,7 @@ function sparseTransposed(fma: boolean): FunctionBody {
 }
 
 /**
- * The kernel module's bytes: exports `packA`, `packB`, `gemm`, `sparse` and `sparseT`
+ * The kernel module's bytes: exports `packA`, `packAT`, `packB`, `gemm`, `sparse` and `sparseT`
  * over the imported memory `env.memory`.
  *
  * @example
@@ -405,6 +446,7 @@ export function matmulModuleBytes(tile: TileShape, memory: MemoryImport): Uint8A
   }
   return assembleModule(memory, [
     { name: "packA", body: packA(tile.mr) },
+    { name: "packAT", body: packAT(tile.mr) },
     { name: "packB", body: packB(tile.nr) },
     { name: "gemm", body: gemm(tile) },
     { name: "sparse", body: sparse(tile.fma) },
