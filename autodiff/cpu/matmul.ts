@@ -18,6 +18,7 @@
 import { allocate, type DType, type TypedArray } from "../dtype.ts";
 import { type Shape, sizeOf } from "../shape.ts";
 import { broadcastStrides } from "./elementwise.ts";
+import { transposeKernel } from "./layout.ts";
 import { createMatmulEngine, type MatmulEngine, wasmMatmul } from "./wasm_matmul.ts";
 import { defaultThreadCount, startWorkerPool } from "./matmul_threads.ts";
 
@@ -149,13 +150,6 @@ export function sampleDensity(a: TypedArray, off: number, size: number): number 
   return nonzero / samples;
 }
 
-/** `op(x)` as a fresh row-major `[rows, cols]` array, `x` stored `[cols, rows]` (the reference path's transposes). */
-function transposed(x: TypedArray, off: number, rows: number, cols: number): TypedArray {
-  const t = new (x.constructor as new (n: number) => TypedArray)(rows * cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[i * cols + j] = x[off + j * rows + i];
-  return t;
-}
-
 function product2d(
   path: MatmulPath,
   a: TypedArray,
@@ -169,6 +163,7 @@ function product2d(
   n: number,
   transA: boolean,
   transB: boolean,
+  dtype: DType,
 ): void {
   const work = m * k * n;
   const f32 = a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array;
@@ -176,8 +171,12 @@ function product2d(
     ? getEngine()
     : null;
   if (!wasm) {
-    const [ra, raOff] = transA ? [transposed(a, aOff, m, k), 0] : [a, aOff];
-    const [rb, rbOff] = transB ? [transposed(b, bOff, k, n), 0] : [b, bOff];
+    const [ra, raOff] = transA
+      ? [transposeKernel(a.subarray(aOff, aOff + m * k), [k, m], [1, 0], dtype), 0]
+      : [a, aOff];
+    const [rb, rbOff] = transB
+      ? [transposeKernel(b.subarray(bOff, bOff + k * n), [n, k], [1, 0], dtype), 0]
+      : [b, bOff];
     return matmul2d(ra, raOff, rb, rbOff, out, outOff, m, k, n);
   }
   if (threads > 1 && !wasm.pool && work >= THREADS_MIN_WORK) wasm.pool = startWorkerPool(wasm, threads - 1);
@@ -234,7 +233,7 @@ export function matmulKernel(
   const idx = new Array<number>(batchShape.length).fill(0);
   let pa = 0, pb = 0;
   for (let t = 0; t < batch; t++) {
-    product2d(path, a, pa * m * k, b, pb * k * n, out, t * m * n, m, k, n, transA, transB);
+    product2d(path, a, pa * m * k, b, pb * k * n, out, t * m * n, m, k, n, transA, transB, dtype);
     for (let d = batchShape.length - 1; d >= 0; d--) {
       idx[d]++;
       pa += sa[d];
