@@ -325,107 +325,79 @@ function madd(f: FunctionBody, fma: boolean, s: number, pushX: () => void, pushA
 }
 
 /**
+ * The two sparse kernels, one row of `a` at a time: gather its non-zeros
+ * (values in `scratch`, then their byte offsets, `8 * len` bytes), then
+ * sweep the columns 32, 16 or 4 at a time.
+ *
  * `sparse(a, ldaBytes, rows, k, b, ldbBytes, c, ldcBytes, nVec, scratch)`:
- * `c[rows, 4*nVec] = a[rows, k] @ b[k, 4*nVec]` visiting only the
- * non-zeros of each row of `a` (their values and byte offsets into `b` are
- * gathered in `scratch`, `8 * k` bytes).
+ * `c[rows, 4*nVec] = a[rows, k] @ b[k, 4*nVec]`: the non-zeros select rows
+ * of `b`, accumulated in registers into the row of `c`.
+ *
+ * `sparseT(a, ldaBytes, rows, m, b, ldbBytes, c, ldcBytes, nVec, scratch)`
+ * (`transposed`): `c[m, 4*nVec] += a[rows, m]^T @ b[rows, 4*nVec]` by
+ * scattering: the row of `b` stays in registers and the non-zeros select
+ * the rows of `c` it is added to. `a` is read the way it is stored, so a
+ * transposed spike matrix (the weight gradient `x^T @ g`) costs its
+ * non-zeros, never a transposed copy.
  */
-function sparse(fma: boolean): FunctionBody {
+function sparseKernel(fma: boolean, transposed: boolean): FunctionBody {
   const f = new FunctionBody([i32, i32, i32, i32, i32, i32, i32, i32, i32, i32], []);
-  const [a, lda, rows, k, b, ldb, c, ldc, nVec, scratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [a, lda, rows, len, b, ldb, c, ldc, nVec, scratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const row = f.local(i32), nnz = f.local(i32), vals = f.local(i32), offs = f.local(i32);
   const left = f.local(i32), col = f.local(i32), t = f.local(i32), rdVal = f.local(i32), rdOff = f.local(i32);
-  const bRow = f.local(i32), s = f.local(v128);
-  const acc = Array.from({ length: SPARSE_CHUNKS[0] }, () => f.local(v128));
+  // The row (of `b`, or of `c` when scattering) that the current non-zero selects.
+  const selected = f.local(i32), s = f.local(v128);
+  // Accumulators of the row of `c`, or the chunk of the row of `b` when scattering.
+  const vec = Array.from({ length: SPARSE_CHUNKS[0] }, () => f.local(v128));
   const g = gatherLocals(f);
 
   f.get(scratch).set(vals);
-  f.get(scratch).get(k).i32Const(4).op(Op.i32Mul).op(Op.i32Add).set(offs);
+  f.get(scratch).get(len).i32Const(4).op(Op.i32Mul).op(Op.i32Add).set(offs);
   f.get(rows).set(row);
   countDown(f, row, () => {
-    gatherRow(f, g, a, k, ldb, vals, offs, nnz);
-    // Accumulate column chunks of the row of `c` in registers.
+    gatherRow(f, g, a, len, transposed ? ldc : ldb, vals, offs, nnz);
     f.get(nVec).set(left);
     f.i32Const(0).set(col);
     for (const width of SPARSE_CHUNKS) {
       f.begin(Op.block).begin(Op.loop);
       f.get(left).i32Const(width).op(Op.i32LtU).op(Op.brIf, 1);
-      for (let v = 0; v < width; v++) f.v128Zero().set(acc[v]);
+      for (let v = 0; v < width; v++) {
+        if (transposed) f.get(b).get(col).op(Op.i32Add).simdMem(SimdOp.v128Load, 2, v * 16).set(vec[v]);
+        else f.v128Zero().set(vec[v]);
+      }
       f.get(vals).set(rdVal);
       f.get(offs).set(rdOff);
       f.get(nnz).set(t);
       countDown(f, t, () => {
         f.get(rdVal).simdMem(SimdOp.v128Load32Splat, 2, 0).set(s);
-        f.get(b).get(col).op(Op.i32Add).get(rdOff).mem(Op.i32Load, 2, 0).op(Op.i32Add).set(bRow);
+        f.get(transposed ? c : b).get(col).op(Op.i32Add).get(rdOff).mem(Op.i32Load, 2, 0).op(Op.i32Add).set(selected);
         for (let v = 0; v < width; v++) {
-          madd(f, fma, s, () => f.get(bRow).simdMem(SimdOp.v128Load, 2, v * 16), () => f.get(acc[v]));
-          f.set(acc[v]);
+          const load = () => f.get(selected).simdMem(SimdOp.v128Load, 2, v * 16);
+          if (transposed) {
+            f.get(selected);
+            madd(f, fma, s, () => f.get(vec[v]), load);
+            f.simdMem(SimdOp.v128Store, 2, v * 16);
+          } else {
+            madd(f, fma, s, load, () => f.get(vec[v]));
+            f.set(vec[v]);
+          }
         }
         bump(f, rdVal, 4);
         bump(f, rdOff, 4);
       });
-      for (let v = 0; v < width; v++) {
-        f.get(c).get(col).op(Op.i32Add).get(acc[v]).simdMem(SimdOp.v128Store, 2, v * 16);
+      if (!transposed) {
+        for (let v = 0; v < width; v++) {
+          f.get(c).get(col).op(Op.i32Add).get(vec[v]).simdMem(SimdOp.v128Store, 2, v * 16);
+        }
       }
       bump(f, col, width * 16);
       bump(f, left, -width);
       f.op(Op.br, 0).op(Op.end).op(Op.end);
     }
     bump(f, a, () => f.get(lda));
-    bump(f, c, () => f.get(ldc));
-  });
-  return f;
-}
-
-/**
- * `sparseT(a, ldaBytes, rows, m, b, ldbBytes, c, ldcBytes, nVec, scratch)`:
- * `c[m, 4*nVec] += a[rows, m]^T @ b[rows, 4*nVec]`, scattering: for each
- * row `p` of `a` and each of its non-zeros `a[p, i]`, row `i` of `c` gets
- * `a[p, i] * b[p, :]`. `a` is read the way it is stored, so a transposed
- * spike matrix (the weight gradient `x^T @ g`) costs its non-zeros, never a
- * transposed copy. `scratch` holds `8 * m` bytes.
- */
-function sparseTransposed(fma: boolean): FunctionBody {
-  const f = new FunctionBody([i32, i32, i32, i32, i32, i32, i32, i32, i32, i32], []);
-  const [a, lda, rows, m, b, ldb, c, ldc, nVec, scratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const row = f.local(i32), nnz = f.local(i32), vals = f.local(i32), offs = f.local(i32);
-  const left = f.local(i32), col = f.local(i32), t = f.local(i32), rdVal = f.local(i32), rdOff = f.local(i32);
-  const cRow = f.local(i32), s = f.local(v128);
-  const bv = Array.from({ length: SPARSE_CHUNKS[0] }, () => f.local(v128));
-  const g = gatherLocals(f);
-
-  f.get(scratch).set(vals);
-  f.get(scratch).get(m).i32Const(4).op(Op.i32Mul).op(Op.i32Add).set(offs);
-  f.get(rows).set(row);
-  countDown(f, row, () => {
-    gatherRow(f, g, a, m, ldc, vals, offs, nnz);
-    // Column chunks of this row of `b` stay in registers while the rows of `c` they update stream past.
-    f.get(nVec).set(left);
-    f.i32Const(0).set(col);
-    for (const width of SPARSE_CHUNKS) {
-      f.begin(Op.block).begin(Op.loop);
-      f.get(left).i32Const(width).op(Op.i32LtU).op(Op.brIf, 1);
-      for (let v = 0; v < width; v++) f.get(b).get(col).op(Op.i32Add).simdMem(SimdOp.v128Load, 2, v * 16).set(bv[v]);
-      f.get(vals).set(rdVal);
-      f.get(offs).set(rdOff);
-      f.get(nnz).set(t);
-      countDown(f, t, () => {
-        f.get(rdVal).simdMem(SimdOp.v128Load32Splat, 2, 0).set(s);
-        f.get(c).get(col).op(Op.i32Add).get(rdOff).mem(Op.i32Load, 2, 0).op(Op.i32Add).set(cRow);
-        for (let v = 0; v < width; v++) {
-          f.get(cRow);
-          madd(f, fma, s, () => f.get(bv[v]), () => f.get(cRow).simdMem(SimdOp.v128Load, 2, v * 16));
-          f.simdMem(SimdOp.v128Store, 2, v * 16);
-        }
-        bump(f, rdVal, 4);
-        bump(f, rdOff, 4);
-      });
-      bump(f, col, width * 16);
-      bump(f, left, -width);
-      f.op(Op.br, 0).op(Op.end).op(Op.end);
-    }
-    bump(f, a, () => f.get(lda));
-    bump(f, b, () => f.get(ldb));
+    // The next row of `a` pairs with the next row of `c`, or of `b` when scattering.
+    if (transposed) bump(f, b, () => f.get(ldb));
+    else bump(f, c, () => f.get(ldc));
   });
   return f;
 }
@@ -449,7 +421,7 @@ export function matmulModuleBytes(tile: TileShape, memory: MemoryImport): Uint8A
     { name: "packAT", body: packAT(tile.mr) },
     { name: "packB", body: packB(tile.nr) },
     { name: "gemm", body: gemm(tile) },
-    { name: "sparse", body: sparse(tile.fma) },
-    { name: "sparseT", body: sparseTransposed(tile.fma) },
+    { name: "sparse", body: sparseKernel(tile.fma, false) },
+    { name: "sparseT", body: sparseKernel(tile.fma, true) },
   ]);
 }
