@@ -8,7 +8,8 @@ import {
   sampleDensity,
   setMatmulThreads,
 } from "../autodiff/cpu/matmul.ts";
-import { createMatmulEngine, wasmMatmul } from "../autodiff/cpu/wasm_matmul.ts";
+import { createMatmulEngine } from "../autodiff/cpu/wasm_matmul.ts";
+import { wasmMatmul } from "../autodiff/cpu/wasm_matmul_product.ts";
 import { startWorkerPool } from "../autodiff/cpu/matmul_threads.ts";
 import { np } from "../mod.ts";
 

@@ -19,7 +19,8 @@ import { allocate, type DType, type TypedArray } from "../dtype.ts";
 import { type Shape, sizeOf } from "../shape.ts";
 import { broadcastStrides } from "./elementwise.ts";
 import { transposeKernel } from "./layout.ts";
-import { createMatmulEngine, type MatmulEngine, wasmMatmul } from "./wasm_matmul.ts";
+import { createMatmulEngine, type MatmulEngine } from "./wasm_matmul.ts";
+import { wasmMatmul } from "./wasm_matmul_product.ts";
 import { defaultThreadCount, startWorkerPool } from "./matmul_threads.ts";
 
 /** `c[m, n] = a[m, k] @ b[k, n]` on views starting at the given offsets (the reference path). */
