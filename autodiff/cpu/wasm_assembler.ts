@@ -1,7 +1,8 @@
 /**
  * A small WebAssembly binary writer: just enough of the format (types,
  * one imported memory, functions, exports, SIMD and atomic opcodes) to emit
- * the matrix kernels of {@link ./wasm_matmul.ts} at run time, so that no
+ * the matrix kernels of {@link ./wasm_matmul.ts} and the neuron kernels of
+ * `nn/neurons/lif_wasm.ts` at run time, so that no
  * external compiler or prebuilt binary is needed.
  *
  * @module
@@ -56,9 +57,16 @@ export const SimdOp = {
   v128Const: 0x0c,
   f32x4Splat: 0x13,
   f32x4Ne: 0x42,
+  f32x4Lt: 0x43,
+  f32x4Gt: 0x44,
+  v128And: 0x4e,
   i32x4Bitmask: 0xa4,
+  f32x4Abs: 0xe0,
   f32x4Add: 0xe4,
+  f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
+  f32x4Div: 0xe7,
+  f32x4Max: 0xe9,
   f32x4RelaxedMadd: 0x105,
 } as const;
 
@@ -246,4 +254,39 @@ export function assembleModule(memory: MemoryImport, functions: ExportedFunction
     ...section(10, vector(functions.map((f) => f.body.encode()))),
   ];
   return new Uint8Array(bytes);
+}
+
+/**
+ * Emits `while (counter != 0) { body; counter-- }` for an i32 local
+ * `counter` that may start at 0.
+ *
+ * @example
+ * ```ts
+ * const f = new FunctionBody([ValType.i32], []);
+ * countDown(f, 0, () => bump(f, 0, 0));
+ * ```
+ */
+export function countDown(f: FunctionBody, counter: number, body: () => void): void {
+  f.begin(Op.block).get(counter).op(Op.i32Eqz).op(Op.brIf, 0);
+  f.begin(Op.loop);
+  body();
+  f.get(counter).i32Const(1).op(Op.i32Sub).tee(counter).op(Op.brIf, 0);
+  f.op(Op.end).op(Op.end);
+}
+
+/**
+ * Emits `x += delta` on an i32 local (`delta` a constant, or code that
+ * pushes it).
+ *
+ * @example
+ * ```ts
+ * const f = new FunctionBody([ValType.i32], []);
+ * bump(f, 0, 16);
+ * ```
+ */
+export function bump(f: FunctionBody, x: number, delta: number | (() => void)): void {
+  f.get(x);
+  if (typeof delta === "number") f.i32Const(delta);
+  else delta();
+  f.op(Op.i32Add).set(x);
 }

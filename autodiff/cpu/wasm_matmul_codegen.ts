@@ -18,7 +18,16 @@
  *
  * @module
  */
-import { assembleModule, FunctionBody, type MemoryImport, Op, SimdOp, ValType } from "./wasm_assembler.ts";
+import {
+  assembleModule,
+  bump,
+  countDown,
+  FunctionBody,
+  type MemoryImport,
+  Op,
+  SimdOp,
+  ValType,
+} from "./wasm_assembler.ts";
 
 /** Shape of the register tile of the dense micro-kernel. */
 export interface TileShape {
@@ -31,23 +40,6 @@ export interface TileShape {
 }
 
 const { i32, f32, v128 } = ValType;
-
-/** `while (counter != 0) { body; counter-- }` for a counter that may start at 0. */
-function countDown(f: FunctionBody, counter: number, body: () => void): void {
-  f.begin(Op.block).get(counter).op(Op.i32Eqz).op(Op.brIf, 0);
-  f.begin(Op.loop);
-  body();
-  f.get(counter).i32Const(1).op(Op.i32Sub).tee(counter).op(Op.brIf, 0);
-  f.op(Op.end).op(Op.end);
-}
-
-/** `x += delta` on an i32 local. */
-function bump(f: FunctionBody, x: number, delta: number | (() => void)): void {
-  f.get(x);
-  if (typeof delta === "number") f.i32Const(delta);
-  else delta();
-  f.op(Op.i32Add).set(x);
-}
 
 /**
  * `packA(src, ldaBytes, rows, kc, dst, panels)`: rows `[0, rows)` and

@@ -9,7 +9,30 @@
  * @module
  */
 import { np, type Tensor } from "../../autodiff/mod.ts";
-import { type SpikeActivation, surrogateActivation } from "./activation.ts";
+import { type SpikeActivation, type Surrogate, surrogateActivation } from "./activation.ts";
+
+/** The descriptions of the activations made here, whose formulas kernels may hard-code. */
+const BUILTINS = new WeakSet<Surrogate>();
+
+function builtin(surrogate: Surrogate, tensorGrad: (u: Tensor) => Tensor): SpikeActivation {
+  const activation = surrogateActivation(surrogate, tensorGrad);
+  BUILTINS.add(activation.surrogate!);
+  return activation;
+}
+
+/**
+ * Whether `s` describes one of the built-in activations of this file (not
+ * a user's `surrogateActivation` that reuses a built-in's name), so that a
+ * kernel may compute its formula from `name` and `params`.
+ *
+ * @example
+ * ```ts
+ * isBuiltinSurrogate(superspike().surrogate!); // true
+ * ```
+ */
+export function isBuiltinSurrogate(s: Surrogate): boolean {
+  return BUILTINS.has(s);
+}
 
 function positive(op: string, name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
@@ -31,7 +54,7 @@ function positive(op: string, name: string, value: unknown): number {
  */
 export function superspike(k = 25): SpikeActivation {
   positive("superspike", "k", k);
-  return surrogateActivation(
+  return builtin(
     { name: "superspike", params: { k }, grad: (u) => 1 / (1 + k * Math.abs(u)) ** 2 },
     (u: Tensor) => np.reciprocal(np.square(np.add(1, np.mul(k, np.abs(u))))),
   );
@@ -50,7 +73,7 @@ export function superspike(k = 25): SpikeActivation {
 export function arctan(k = 2): SpikeActivation {
   positive("arctan", "k", k);
   const kPi = k * Math.PI;
-  return surrogateActivation(
+  return builtin(
     { name: "arctan", params: { k }, grad: (u) => 1 / ((1 + (kPi * u) ** 2) * Math.PI) },
     (u: Tensor) => np.reciprocal(np.mul(np.add(1, np.square(np.mul(kPi, u))), Math.PI)),
   );
@@ -68,7 +91,7 @@ export function arctan(k = 2): SpikeActivation {
  */
 export function tanh(k = 1): SpikeActivation {
   positive("tanh", "k", k);
-  return surrogateActivation(
+  return builtin(
     { name: "tanh", params: { k }, grad: (u) => 4 / (Math.exp(-k * u) + Math.exp(k * u)) ** 2 },
     (u: Tensor) => {
       const ku = np.mul(k, u);
@@ -93,7 +116,7 @@ export function boxcar(width = 2, height = 0.5): SpikeActivation {
     throw new RangeError(`axn.boxcar: height must be a finite number, got ${String(height)}`);
   }
   const half = width / 2;
-  return surrogateActivation(
+  return builtin(
     { name: "boxcar", params: { width, height }, grad: (u) => (Math.abs(u) < half ? height : 0) },
     (u: Tensor) => np.mul(np.astype(np.less(np.abs(u), half), u.dtype), height),
   );
@@ -110,7 +133,7 @@ export function boxcar(width = 2, height = 0.5): SpikeActivation {
  */
 export function triangular(k = 2): SpikeActivation {
   positive("triangular", "k", k);
-  return surrogateActivation(
+  return builtin(
     { name: "triangular", params: { k }, grad: (u) => Math.max(0, 1 - Math.abs(k * u)) },
     (u: Tensor) => np.maximum(np.sub(1, np.abs(np.mul(k, u))), 0),
   );
@@ -127,7 +150,7 @@ export function triangular(k = 2): SpikeActivation {
  * ```
  */
 export function straightThrough(): SpikeActivation {
-  return surrogateActivation(
+  return builtin(
     { name: "straightThrough", params: {}, grad: () => 1 },
     (u: Tensor) => np.onesLike(u),
   );
@@ -147,7 +170,7 @@ export function straightThrough(): SpikeActivation {
  */
 export function sigmoid(k = 25): SpikeActivation {
   positive("sigmoid", "k", k);
-  return surrogateActivation(
+  return builtin(
     {
       name: "sigmoid",
       params: { k },
@@ -175,7 +198,7 @@ export function sigmoid(k = 25): SpikeActivation {
  */
 export function fastSigmoid(k = 25): SpikeActivation {
   positive("fastSigmoid", "k", k);
-  return surrogateActivation(
+  return builtin(
     { name: "fastSigmoid", params: { k }, grad: (u) => 1 / (k * Math.abs(u) + 1) ** 2 },
     (u: Tensor) => np.reciprocal(np.square(np.add(np.mul(k, np.abs(u)), 1))),
   );

@@ -9,6 +9,7 @@ import { np, type Tensor } from "../../autodiff/mod.ts";
 import type { SpikeActivation } from "../axn/mod.ts";
 import { SpikingNeuron, type SpikingOptions } from "./neuron.ts";
 import { floatArray, type SequenceModel, timeIndex } from "./sequence.ts";
+import { lifBackwardFloat32, lifForwardFloat32 } from "./lif_wasm.ts";
 
 /** Options of {@link IF}. */
 export type IFOptions = SpikingOptions;
@@ -55,6 +56,21 @@ export const IF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
   forward({ T, B, N, reverse, x, state: [v0], threshold: thr, ys, final: [v] }) {
     const M = B * N;
     const vs = floatArray(v, T * M);
+    if (
+      x instanceof Float32Array && lifForwardFloat32({
+        T,
+        B,
+        N,
+        reverse,
+        x,
+        v0: v0 as Float32Array,
+        beta: null,
+        threshold: thr,
+        ys: ys as Float32Array,
+        vs: vs as Float32Array,
+        final: v as Float32Array,
+      })
+    ) return { vs };
     v.set(v0);
     for (let s = 0; s < T; s++) {
       const off = timeIndex(s, T, reverse) * M;
@@ -68,8 +84,26 @@ export const IF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
     }
     return { vs };
   },
-  backward({ T, B, N, reverse, threshold: thr, surrogate, residual: { vs }, gys, gFinal, gState: [lam] }) {
+  backward(
+    { T, B, N, reverse, threshold: thr, surrogate, builtinSurrogate, residual: { vs }, gys, gFinal, gState: [lam] },
+  ) {
     const M = B * N;
+    if (
+      vs instanceof Float32Array && builtinSurrogate && lifBackwardFloat32({
+        T,
+        B,
+        N,
+        reverse,
+        vs,
+        gys: gys as Float32Array,
+        gFinal: gFinal[0] as Float32Array,
+        beta: null,
+        threshold: thr,
+        surrogate: builtinSurrogate,
+        gState: lam as Float32Array,
+        gBeta: null,
+      })
+    ) return { gx: vs, gw: null };
     lam.set(gFinal[0]);
     for (let s = T - 1; s >= 0; s--) {
       const off = timeIndex(s, T, reverse) * M;

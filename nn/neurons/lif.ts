@@ -8,6 +8,7 @@ import type { DType, TypedArray } from "../../autodiff/dtype.ts";
 import { np, type Tensor } from "../../autodiff/mod.ts";
 import type { SpikeActivation } from "../axn/mod.ts";
 import { checkDecayOption, decayParameter, SpikingNeuron, type SpikingOptions } from "./neuron.ts";
+import { lifBackwardFloat32, lifForwardFloat32 } from "./lif_wasm.ts";
 import { floatArray, type SequenceModel, timeIndex } from "./sequence.ts";
 
 /** Options of {@link LIF}. */
@@ -71,6 +72,21 @@ export const LIF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
   forward({ T, B, N, reverse, x, state: [v0], decays: [beta], threshold: thr, ys, final: [v] }) {
     const M = B * N;
     const vs = floatArray(v, T * M);
+    if (
+      x instanceof Float32Array && lifForwardFloat32({
+        T,
+        B,
+        N,
+        reverse,
+        x,
+        v0: v0 as Float32Array,
+        beta,
+        threshold: thr,
+        ys: ys as Float32Array,
+        vs: vs as Float32Array,
+        final: v as Float32Array,
+      })
+    ) return { vs };
     v.set(v0);
     for (let s = 0; s < T; s++) {
       const off = timeIndex(s, T, reverse) * M;
@@ -88,6 +104,22 @@ export const LIF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
   },
   backward({ T, B, N, reverse, decays: [beta], threshold: thr, surrogate, residual: { vs }, gys, gFinal, ...g }) {
     const M = B * N, [gbeta] = g.gDecays, [lam] = g.gState;
+    if (
+      vs instanceof Float32Array && g.builtinSurrogate && lifBackwardFloat32({
+        T,
+        B,
+        N,
+        reverse,
+        vs,
+        gys: gys as Float32Array,
+        gFinal: gFinal[0] as Float32Array,
+        beta,
+        threshold: thr,
+        surrogate: g.builtinSurrogate,
+        gState: lam as Float32Array,
+        gBeta: gbeta,
+      })
+    ) return { gx: vs, gw: null };
     lam.set(gFinal[0]);
     for (let s = T - 1; s >= 0; s--) {
       const off = timeIndex(s, T, reverse) * M;

@@ -20,7 +20,8 @@ import { np, type Tensor, vjp } from "../../autodiff/mod.ts";
 import { matmulKernel } from "../../autodiff/cpu/matmul.ts";
 import { activeTapes, record, type VjpFn } from "../../autodiff/tape.ts";
 import { Tensor as TensorClass } from "../../autodiff/tensor.ts";
-import type { SpikeActivation } from "../axn/mod.ts";
+import type { SpikeActivation, Surrogate } from "../axn/mod.ts";
+import { isBuiltinSurrogate } from "../axn/surrogates.ts";
 
 /** A float dtype: the kernels compute in float32 or float64 typed arrays. */
 export type FloatDType = "float32" | "float64";
@@ -47,6 +48,8 @@ export interface SequenceInputs {
   readonly threshold: number;
   /** The surrogate derivative `s(u)` of the spike function. */
   readonly surrogate: (u: number) => number;
+  /** The spike function's description when it is a built-in one (kernels may hard-code its formula), else null. */
+  readonly builtinSurrogate: Surrogate | null;
   /**
    * Outputs `[T, B, N]`: written by the forward kernel; in the backward
    * kernel, empty unless the model sets `backwardReadsOutputs`.
@@ -337,6 +340,7 @@ export function runSequence<R>(model: SequenceModel<R>, call: SequenceCall): [Te
     w: model.recurrent ? host(params[params.length - 1]) : null,
     threshold,
     surrogate,
+    builtinSurrogate: activation?.surrogate && isBuiltinSurrogate(activation.surrogate) ? activation.surrogate : null,
     ys: allocate(fdt, T * M),
   };
   const final: TypedArray[] = [];
