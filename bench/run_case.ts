@@ -11,7 +11,7 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { measure } from "mitata";
-import { benchCases } from "./workloads/spec.ts";
+import { benchCases, WARMUP } from "./workloads/spec.ts";
 import { buildOurs } from "./workloads/ours.ts";
 import { matmulStatus } from "../autodiff/cpu/matmul.ts";
 
@@ -90,7 +90,12 @@ async function main(): Promise<void> {
     const v = inner();
     return v instanceof Promise ? v.then(keepFirst) : keepFirst(v);
   };
-  // One untimed warm-up call (JIT, jit tracing, worker start-up), then exactly `samples` timed calls.
+  // Untimed warm-up calls (WARMUP: JIT, jit tracing, worker start-up), then exactly `samples` timed calls.
+  const warmStart = performance.now();
+  for (let calls = 0; calls < WARMUP.maxCalls; calls++) {
+    if (calls >= WARMUP.minCalls && performance.now() - warmStart >= WARMUP.ms) break;
+    await step();
+  }
   const stats = await measure(step, { min_samples: c.samples, max_samples: c.samples, min_cpu_time: 0 });
   const samplesMs = stats.samples.map((ns: number) => ns / 1e6);
   if (values.impl === "ours") details += `, ${matmulStatus().readyWorkers} workers ready at the end`;

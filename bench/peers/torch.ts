@@ -13,7 +13,7 @@ import { existsSync } from "node:fs";
 import { cpus } from "node:os";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import type { BenchCase } from "../workloads/spec.ts";
+import { type BenchCase, WARMUP } from "../workloads/spec.ts";
 
 const TCMALLOC = [
   "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4",
@@ -72,7 +72,7 @@ export function torchCommand(
   c: BenchCase,
 ): { command: string; args: string[]; env: Record<string, string> } {
   const script = fileURLToPath(new URL("./torch_bench.py", import.meta.url));
-  const payload = JSON.stringify({ id: c.id, params: c.params, samples: c.samples });
+  const payload = JSON.stringify({ id: c.id, params: c.params, samples: c.samples, warmup: WARMUP });
   return {
     command: setup.python,
     args: [script, "--case-json", payload, "--threads", String(setup.threads)],

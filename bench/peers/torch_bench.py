@@ -123,7 +123,16 @@ def main():
         print("BENCH_RESULT " + json.dumps({"impl": "torch", "case": case["id"], "skipped": "not ported to PyTorch"}))
         return
     step = builders[p["kind"]](p)
-    first = step()  # warm-up
+    # The warm-up rule of bench/workloads/spec.ts (WARMUP), passed in the case JSON.
+    warmup = case["warmup"]
+    first = None
+    start = time.perf_counter()
+    for calls in range(warmup["maxCalls"]):
+        if calls >= warmup["minCalls"] and (time.perf_counter() - start) * 1000 >= warmup["ms"]:
+            break
+        value = step()
+        if first is None:
+            first = value
     samples = []
     for _ in range(case["samples"]):
         t0 = time.perf_counter()

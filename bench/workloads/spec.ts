@@ -59,11 +59,20 @@ export interface BenchCase {
   flops: number;
   /** Bytes a perfect implementation must move to and from memory in one call. */
   bytes: number;
-  /** Timed calls per implementation after one untimed warm-up call. */
+  /** Timed calls per implementation after the warm-up ({@link WARMUP}). */
   samples: number;
   /** Items processed per call for a throughput column (W4: samples). */
   items?: number;
 }
+
+/**
+ * Untimed calls before the timed ones, the same rule for every
+ * implementation: at least `minCalls`, then more until `ms` have passed or
+ * `maxCalls` were made. A training loop runs thousands of steps, so the
+ * table shows the steady state: JIT tiers, tracing, worker start-up and
+ * heap growth are over (V8 needs about ten W1-512 steps, see NOTES.md).
+ */
+export const WARMUP = { minCalls: 1, maxCalls: 10, ms: 2000 } as const;
 
 /** Seeds of every random input, so that every implementation sees the same data. */
 export const SEEDS = { input: 1, weight: 2, bias: 3, labels: 4, decay: 5 } as const;
