@@ -78,6 +78,7 @@ export interface MatmulExports {
   packA(src: number, ldaBytes: number, rows: number, kc: number, dst: number, panels: number): void;
   packAT(src: number, ldaBytes: number, rows: number, kc: number, dst: number, panels: number): void;
   packB(src: number, ldbBytes: number, cols: number, k: number, dst: number, panels: number): void;
+  addInto(dst: number, src: number, vecs: number): void;
   gemm(
     kc: number,
     pa: number,

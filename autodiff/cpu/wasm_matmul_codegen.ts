@@ -395,7 +395,23 @@ function sparseKernel(fma: boolean, transposed: boolean): FunctionBody {
 }
 
 /**
- * The kernel module's bytes: exports `packA`, `packAT`, `packB`, `gemm`, `sparse` and `sparseT`
+ * `addInto(dst, src, vecs)`: `dst[i] += src[i]` for `vecs` f32x4 vectors
+ * (summing the scattering kernel's partial results, in order).
+ */
+function addInto(): FunctionBody {
+  const f = new FunctionBody([i32, i32, i32], []);
+  const [dst, src, vecs] = [0, 1, 2];
+  countDown(f, vecs, () => {
+    f.get(dst).get(dst).simdMem(SimdOp.v128Load, 4, 0).get(src).simdMem(SimdOp.v128Load, 4, 0);
+    f.simd(SimdOp.f32x4Add).simdMem(SimdOp.v128Store, 4, 0);
+    bump(f, dst, 16);
+    bump(f, src, 16);
+  });
+  return f;
+}
+
+/**
+ * The kernel module's bytes: exports `packA`, `packAT`, `packB`, `gemm`, `sparse`, `sparseT` and `addInto`
  * over the imported memory `env.memory`.
  *
  * @example
@@ -415,5 +431,6 @@ export function matmulModuleBytes(tile: TileShape, memory: MemoryImport): Uint8A
     { name: "gemm", body: gemm(tile) },
     { name: "sparse", body: sparseKernel(tile.fma, false) },
     { name: "sparseT", body: sparseKernel(tile.fma, true) },
+    { name: "addInto", body: addInto() },
   ]);
 }

@@ -139,7 +139,9 @@ function sparseTransposedA(
 ): void {
   const threads = threadCount(engine);
   const ldc = Math.ceil(n / 4) * 4;
-  const chunkK = Math.min(k, Math.max(64, Math.floor(engine.blocking.chunkBytes / (Math.max(m, ldc) * 4))));
+  // Chunks of equal depth: a thin last chunk would be a single unit, on one thread.
+  const maxChunkK = Math.max(64, Math.floor(engine.blocking.chunkBytes / (Math.max(m, ldc) * 4)));
+  const chunkK = Math.ceil(k / Math.ceil(k / maxChunkK));
   const unitRows = Math.max(16, Math.ceil(chunkK / SCATTER_UNITS));
   const partials = Math.ceil(chunkK / unitRows);
   const partialStride = align64(m * ldc * 4);
@@ -176,15 +178,10 @@ function sparseTransposedA(
     ctrl[Ctrl.units] = Math.ceil(kk / unitRows);
     runJob(engine, ctrl, parallel, null);
   }
-  const c0 = cAt / 4, stride = partialStride / 4;
-  for (let i = 0; i < m; i++) {
-    const o = outOff + i * n;
-    out.set(heap.subarray(c0 + i * ldc, c0 + i * ldc + n), o);
-    for (let u = 1; u < partials; u++) {
-      const from = c0 + u * stride + i * ldc;
-      for (let j = 0; j < n; j++) out[o + j] += heap[from + j];
-    }
-  }
+  for (let u = 1; u < partials; u++) engine.exports.addInto(cAt, cAt + u * partialStride, (m * ldc) / 4);
+  const c0 = cAt / 4;
+  if (ldc === n) out.set(heap.subarray(c0, c0 + m * n), outOff);
+  else for (let i = 0; i < m; i++) out.set(heap.subarray(c0 + i * ldc, c0 + i * ldc + n), outOff + i * n);
 }
 
 /** Units (and partial results) per contraction chunk of the scattering product. */
