@@ -81,6 +81,11 @@ function scanVjp(r: ScanResiduals): VjpFn {
   return (cts) => {
     // Steps are recomputed off the outer tapes; when those record this backward pass, each step's is recorded too.
     const recorded = activeTapes().some((t) => !t.closed);
+    // What the cotangents go through must then be recorded too: the outer tapes differentiate with respect to them.
+    const onTapes = <T>(f: () => T): T => (recorded ? f() : noGrad(f));
+    // The saved carries came from steps no outer tape saw; recorded, they are recomputed where the tapes see how
+    // they depend on the initial carry, the inputs and the captures.
+    const saved = recorded ? recomputeCarries(runStep, carries, xLeaves, order) : carries;
     let ctCarry = carryInfo.map((c, i) => cts[i] ?? zeros(c.shape, { dtype: c.dtype }));
     const ctYs = cts.slice(nc);
     const ctX: (Tensor | null)[][] = xLeaves.map(() => new Array(order.length).fill(null));
@@ -89,17 +94,17 @@ function scanVjp(r: ScanResiduals): VjpFn {
       const t = order[s];
       const tape = new Tape();
       tape.backwardLater = recorded;
-      const c = carries[s].map(alias);
+      const c = saved[s].map(alias);
       const xt = rowsAt(xLeaves, t).map(alias);
       tape.watch([...c, ...xt.filter((x) => isFloat(x.dtype)), ...captures]);
-      const step = withTape(tape, () => runStep(c, xt), true);
-      const seeds = [...ctCarry, ...step.yLeaves.map((_, k) => ctYs[k] && noGrad(() => row(ctYs[k]!, t)))];
+      const step = withTape(tape, () => runStep(c, xt), !recorded);
+      const seeds = [...ctCarry, ...step.yLeaves.map((_, k) => ctYs[k] && onTapes(() => row(ctYs[k]!, t)))];
       const grads = backpropagate(tape, [...step.ncLeaves, ...step.yLeaves], seeds);
       ctCarry = c.map((ci) => grads.get(ci.id) ?? zerosLike(ci));
       xt.forEach((x, k) => (ctX[k][t] = grads.get(x.id) ?? null));
       captures.forEach((cap, k) => {
         const g = grads.get(cap.id);
-        if (g) ctCaptures[k] = ctCaptures[k] ? noGrad(() => add(ctCaptures[k]!, g)) : g;
+        if (g) ctCaptures[k] = ctCaptures[k] ? onTapes(() => add(ctCaptures[k]!, g)) : g;
       });
     }
     const xCts = xLeaves.map((x, k) =>
@@ -107,6 +112,13 @@ function scanVjp(r: ScanResiduals): VjpFn {
     );
     return [...ctCarry, ...xCts, ...ctCaptures];
   };
+}
+
+/** The carry before every step, recomputed from the first on the active tapes. */
+function recomputeCarries(runStep: StepRunner, carries: Tensor[][], xLeaves: Tensor[], order: number[]): Tensor[][] {
+  const out = [carries[0]];
+  for (let s = 0; s + 1 < order.length; s++) out.push(runStep(out[s], rowsAt(xLeaves, order[s])).ncLeaves);
+  return out;
 }
 
 function row(x: Tensor, t: number): Tensor {

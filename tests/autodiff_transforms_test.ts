@@ -308,6 +308,39 @@ describe("scan", () => {
     assert.deepEqual(g.toArray(), [4]);
   });
 
+  test("its backward pass is itself differentiable: w.r.t. the cotangents and closed-over tensors (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        seedArb,
+        fc.boolean(),
+        (T, n, seed, reverse) => {
+          const xs = randomTensor([T, n], seed), c0 = randomTensor([n], seed + 1);
+          checkGradients((ctYs, ctCarry, w) => {
+            const [, back] = vjp(
+              (x: Tensor, v: Tensor) =>
+                scan(
+                  (c: Tensor, xt: Tensor) => {
+                    const h = np.tanh(np.add(np.mul(c, v), xt));
+                    return [h, np.mul(h, xt)];
+                  },
+                  c0,
+                  x,
+                  { reverse },
+                ),
+              xs,
+              w,
+            );
+            const [gx, gw] = back([ctCarry, ctYs]) as Tensor[];
+            return np.concatenate([np.reshape(gx, [-1]), gw]);
+          }, [randomTensor([T, n], seed + 2), randomTensor([n], seed + 3), randomTensor([n], seed + 4)]);
+        },
+      ),
+      RUNS,
+    );
+  });
+
   test("grad inside a scan body (gradient descent unrolled) is differentiable", () => {
     checkGradients((c0, xs) => {
       const [c] = scan(
