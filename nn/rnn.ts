@@ -10,6 +10,7 @@
 import { isTensor, np, type PyTree, scan, type Tensor } from "../autodiff/mod.ts";
 import { activeTapes } from "../autodiff/tape.ts";
 import { captureFrame, type FrameCarry, isInitializing, Module, type ModuleOptions } from "./module.ts";
+import { Linear } from "./layers/linear.ts";
 
 /** A recurrent state: any pytree of tensors. */
 export type RNNState = PyTree<Tensor>;
@@ -57,6 +58,14 @@ export abstract class RNNCore extends Module {
 export interface SequenceOptions {
   /** Run from the last step to the first (outputs stay aligned with inputs). */
   reverse?: boolean;
+  /**
+   * The caller gives `xs` up (as with JAX's buffer donation): the kernel may
+   * keep what its backward pass needs in `xs`'s storage instead of a new
+   * array, so neither `xs` nor anything sharing its storage may be read
+   * afterwards. `DeepRNN` donates the outputs of its own `Linear` layers to
+   * the core after them. Default false.
+   */
+  donateInput?: boolean;
 }
 
 /** A layer of a {@link DeepRNN}: a core, a stateless module, or a plain function. */
@@ -175,12 +184,15 @@ export class DeepRNN extends RNNCore {
     const keysMatter = frame !== null && !isInitializing();
     const next: RNNState[] = [];
     let h = xs;
+    // Whether nothing but this loop holds `h`'s storage, so that the next core may reuse it.
+    let owned = options.donateInput ?? false;
     for (const layer of this.layers) {
       if (isRNNCore(layer)) {
-        const out = layer.callSequence(h, states[next.length], options);
+        const out = layer.callSequence(h, states[next.length], { ...options, donateInput: owned });
         if (out === null) return null;
         next.push(out[1]);
         h = out[0];
+        owned = false;
         continue;
       }
       const [T, B] = h.shape;
@@ -195,6 +207,8 @@ export class DeepRNN extends RNNCore {
       if (frame && before && !sameCarry(before, frame.carry(), keysMatter)) return null;
       if (!isTensor(out) || out.ndim < 1 || out.shape[0] !== T * B) return null;
       h = np.reshape(out, [T, B, ...out.shape.slice(1)]);
+      // A Linear's output is a new array that it keeps no reference to; another layer's might alias its input.
+      owned = layer instanceof Module && layer.constructor === Linear;
     }
     return [h, next];
   }

@@ -53,9 +53,10 @@ export const IF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
   decays: [],
   recurrent: false,
   backwardReadsOutputs: false,
-  forward({ T, B, N, reverse, x, state: [v0], threshold: thr, ys, final: [v] }) {
+  forward({ T, B, N, reverse, x, donated, state: [v0], threshold: thr, ys, final: [v] }) {
     const M = B * N;
-    const vs = floatArray(v, T * M);
+    // Donated inputs hold the membranes: each step's input is read before its slot is overwritten.
+    const vs = donated ? x : floatArray(v, T * M);
     if (
       x instanceof Float32Array && lifForwardFloat32({
         T,
@@ -75,11 +76,11 @@ export const IF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
     for (let s = 0; s < T; s++) {
       const off = timeIndex(s, T, reverse) * M;
       for (let i = 0; i < M; i++) {
-        const vi = v[i];
+        const vi = v[i], xi = x[off + i];
         vs[off + i] = vi;
         const spike = vi - thr > 0 ? 1 : 0;
         ys[off + i] = spike;
-        v[i] = vi + x[off + i] - spike * thr;
+        v[i] = vi + xi - spike * thr;
       }
     }
     return { vs };

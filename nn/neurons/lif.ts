@@ -69,9 +69,10 @@ export const LIF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
   decays: ["beta"],
   recurrent: false,
   backwardReadsOutputs: false,
-  forward({ T, B, N, reverse, x, state: [v0], decays: [beta], threshold: thr, ys, final: [v] }) {
+  forward({ T, B, N, reverse, x, donated, state: [v0], decays: [beta], threshold: thr, ys, final: [v] }) {
     const M = B * N;
-    const vs = floatArray(v, T * M);
+    // Donated inputs hold the membranes: each step's input is read before its slot is overwritten.
+    const vs = donated ? x : floatArray(v, T * M);
     if (
       x instanceof Float32Array && lifForwardFloat32({
         T,
@@ -92,11 +93,11 @@ export const LIF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
       const off = timeIndex(s, T, reverse) * M;
       for (let b = 0; b < B; b++) {
         for (let j = 0, i = b * N; j < N; j++, i++) {
-          const vi = v[i];
+          const vi = v[i], xi = x[off + i];
           vs[off + i] = vi;
           const spike = vi - thr > 0 ? 1 : 0;
           ys[off + i] = spike;
-          v[i] = beta[j] * vi + x[off + i] - spike * thr;
+          v[i] = beta[j] * vi + xi - spike * thr;
         }
       }
     }

@@ -200,6 +200,7 @@ export abstract class Neuron extends RNNCore {
         threshold: spike?.threshold ?? 0,
         activation: spike?.activation ?? null,
         reverse: options.reverse ?? false,
+        donate: options.donateInput ?? false,
       });
     });
   }

@@ -65,6 +65,11 @@ export interface SequenceInputs {
 export interface SequenceForward extends SequenceInputs {
   /** Inputs, time-major `[T, B, N]`. */
   readonly x: TypedArray;
+  /**
+   * Whether `x` was given up by its caller: a kernel may then save into it
+   * (reading each element before overwriting it) instead of allocating.
+   */
+  readonly donated: boolean;
   /** Out: the final state, one `[B, N]` array per part. */
   readonly final: readonly TypedArray[];
 }
@@ -294,6 +299,8 @@ export interface SequenceCall {
   readonly activation: SpikeActivation | null;
   /** Run from the last step to the first. */
   readonly reverse: boolean;
+  /** The caller gives `xs` up: its storage may be overwritten (see `SequenceOptions.donateInput`). */
+  readonly donate?: boolean;
 }
 
 /**
@@ -345,11 +352,13 @@ export function runSequence<R>(model: SequenceModel<R>, call: SequenceCall): [Te
   };
   const final: TypedArray[] = [];
   for (let k = 0; k < model.stateParts; k++) final.push(allocate(fdt, M));
-  const residual = model.forward({ ...inputs, x: host(x), final });
+  // A backward pass that may itself be differentiated re-runs the steps from the inputs: keep them intact.
+  const differentiable = activeTapes().some((tape) => !tape.closed && tape.backwardLater);
+  const donated = (call.donate ?? false) && !differentiable;
+  const residual = model.forward({ ...inputs, x: host(x), donated, final });
   const ys = wrapHost(inputs.ys, x.shape, x);
   const finalState = wrapHost(pack(final, M, L), state0.shape, x);
   const tensors = [x, state0, ...params];
-  const differentiable = activeTapes().some((tape) => !tape.closed && tape.backwardLater);
   record(
     tensors,
     [ys, finalState],
