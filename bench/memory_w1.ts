@@ -11,13 +11,16 @@
  * (float32). Linux only; one measurement per process:
  *
  *   deno run -A --v8-flags=--expose-gc bench/memory_w1.ts [--n 4096] [--path fused|scan] [--dtype float32|float64]
- *     [--variant spec|deep] [--live]
+ *     [--variant spec|rnn|deep] [--live]
  *
  * `--live` forces a full garbage collection before every typed array of
  * 1 MiB or more is allocated, so that the peak counts reachable bytes, not
  * garbage the collector has not reached yet (slower; the WebAssembly
  * memory, which only grows, counts either way).
  *
+ * `--variant rnn` is W1 with both layers in one `DeepRNN([Linear, LIF])`:
+ * the same math, but the linear layer's output is the DeepRNN's own, so it
+ * is donated to the LIF kernel, which keeps its membranes there.
  * `--variant deep` puts both layers in one `DeepRNN` (so the per-step path
  * steps the linear layer too), without bias, on 5% spike inputs, with a
  * firing-rate loss.
@@ -42,13 +45,18 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(
     "deno run -A --v8-flags=--expose-gc bench/memory_w1.ts [--n 4096] [--time 500] [--batch 16]\n" +
-      "  [--path fused|scan] [--dtype float32|float64] [--variant spec|deep] [--live]",
+      "  [--path fused|scan] [--dtype float32|float64] [--variant spec|rnn|deep] [--live]",
   );
   Deno.exit(0);
 }
 // "deep": the same layers inside one DeepRNN (so the per-step path also steps the linear layer),
 // without bias, on 5 % spike inputs, with a firing-rate loss.
 const deep = values.variant === "deep";
+// "rnn": W1's math with the linear layer inside the DeepRNN.
+const rnn = values.variant === "rnn";
+if (!["spec", "rnn", "deep"].includes(values.variant!)) {
+  throw new RangeError(`memory_w1: --variant must be spec, rnn or deep, got ${values.variant}`);
+}
 const dtype = values.dtype === "float64" ? "float64" : "float32";
 const bytes = dtype === "float64" ? 8 : 4;
 const [n, T, B] = [values.n, values.time, values.batch].map(Number);
@@ -105,8 +113,8 @@ const params: nn.Params = {
 if (!deep) params.linear.b = np.fromTypedArray(uniform(n, -bound, bound), [n]);
 const lif = () => new nn.LIF([n], { beta: 0.9, threshold: 1, activation: axn.superspike(25) });
 const net = nn.transform((x: Tensor) => {
-  if (deep) {
-    const core = new nn.DeepRNN([new nn.Linear(n, { withBias: false }), lif()]);
+  if (deep || rnn) {
+    const core = new nn.DeepRNN([new nn.Linear(n, { withBias: rnn }), lif()]);
     return nn.dynamicUnroll(core, x, core.initialState(B), { fused })[0];
   }
   const current = new nn.BatchApply(new nn.Linear(n)).call(x);
@@ -138,7 +146,7 @@ for (const g of (grads.linear.w as Tensor).dataSync()) checksum += Math.abs(g);
 const peak = status("VmHWM:") - before;
 const unit = T * B * n * bytes;
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-const label = `W1${deep ? " (DeepRNN variant)" : ""} (${fused ? "fused" : "per-step scan"}${
+const label = `W1${deep ? " (DeepRNN variant)" : rnn ? " in one DeepRNN([Linear, LIF])" : ""} (${fused ? "fused" : "per-step scan"}${
   values.live ? ", live" : ""
 })`;
 console.log(
