@@ -146,9 +146,9 @@ for (const g of (grads.linear.w as Tensor).dataSync()) checksum += Math.abs(g);
 const peak = status("VmHWM:") - before;
 const unit = T * B * n * bytes;
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-const label = `W1${deep ? " (DeepRNN variant)" : rnn ? " in one DeepRNN([Linear, LIF])" : ""} (${fused ? "fused" : "per-step scan"}${
-  values.live ? ", live" : ""
-})`;
+const label = `W1${deep ? " (DeepRNN variant)" : rnn ? " in one DeepRNN([Linear, LIF])" : ""} (${
+  fused ? "fused" : "per-step scan"
+}${values.live ? ", live" : ""})`;
 console.log(
   `${label}: T=${T} B=${B} n=${n} ${dtype}, loss ${(value as Tensor).item().toExponential(4)}, |dL/dw|_1 ${
     checksum.toExponential(4)

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { grad, np, optim, type Tensor, tree } from "../mod.ts";
+import { grad, np, optim, type Tensor, tree, vjp } from "../mod.ts";
 import { assertAllClose, loadReference, refTensor, relError } from "./support/numeric.ts";
 
 type Arr = { shape: number[]; data: number[] };
@@ -202,6 +202,45 @@ describe("optimizers: element-wise oracles", () => {
         return -lr * (m / (1 - 0.5 ** t)) / (Math.sqrt(v / (1 - 0.75 ** t) + 1e-2) + 1e-3);
       };
     }, 5);
+  });
+
+  test("adam's one-pass CPU update equals its ops bit for bit; under a tape the ops run and are differentiable", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      for (const epsRoot of [0, 1e-3]) {
+        const opt = optim.scaleByAdam({ b1: 0.8, b2: 0.95, eps: 1e-6, epsRoot });
+        const p = { w: np.array([0.5, -1.5, 2, 0.25, -3], { dtype }) };
+        const grads = [[0.3, -2, 0.001, 7, -0.5], [-1, 0.25, 3, -0.125, 2]].map((g) => ({ w: np.array(g, { dtype }) }));
+        type W = { w: Tensor };
+        let fused = opt.init(p), taped = opt.init(p);
+        for (const g of grads) {
+          const [uFused, sFused] = opt.update(g, fused) as [W, optim.ScaleByAdamState];
+          // vjp's forward runs under a tape, so the update takes the op-by-op path.
+          let uTaped: W | undefined, sTaped: optim.ScaleByAdamState | undefined;
+          vjp((w: Tensor) => {
+            [uTaped, sTaped] = opt.update({ w: np.add(g.w, np.mul(w, 0)) }, taped) as [W, optim.ScaleByAdamState];
+            return uTaped.w;
+          }, p.w);
+          assert.deepEqual(uFused.w.dataSync(), uTaped!.w.dataSync(), `${dtype} epsRoot ${epsRoot}: update`);
+          assert.deepEqual((sFused.mu as W).w.dataSync(), (sTaped!.mu as W).w.dataSync(), "first moment");
+          assert.deepEqual((sFused.nu as W).w.dataSync(), (sTaped!.nu as W).w.dataSync(), "second moment");
+          [fused, taped] = [sFused, sTaped!];
+        }
+      }
+    }
+    // A meta-gradient: d/dp of a loss after one Adam step from p, against central differences.
+    const opt = optim.adam(0.1);
+    const after = (p: Tensor) => {
+      const g = grad((q: Tensor) => np.sum(np.pow(q, 3)))(p) as Tensor;
+      const [u] = opt.update({ w: g }, opt.init({ w: p }));
+      return np.sum(np.square((optim.applyUpdates({ w: p }, u) as { w: Tensor }).w));
+    };
+    const p0 = [0.7, -0.4];
+    const auto = (grad(after)(np.array(p0, { dtype: "float64" })) as Tensor).dataSync();
+    for (let i = 0; i < p0.length; i++) {
+      const at = (d: number) => after(np.array(p0.map((x, j) => (j === i ? x + d : x)), { dtype: "float64" })).item();
+      const fd = (at(1e-6) - at(-1e-6)) / 2e-6;
+      assert.ok(Math.abs(auto[i] - fd) <= 1e-6 * (1 + Math.abs(fd)), `meta-gradient ${i}: ${auto[i]} vs ${fd}`);
+    }
   });
 
   test("adamw with a mask decays only the masked leaves", () => {
