@@ -267,6 +267,36 @@ describe("float32 matmul kernels", () => {
     assert.ok(engine.memory.buffer.byteLength <= 1 << 20, `memory grew to ${engine.memory.buffer.byteLength} bytes`);
   });
 
+  test("an operand copy that fails mid-job releases the worker; the next product is right", async () => {
+    const engine = createMatmulEngine();
+    const pool = startWorkerPool(engine, 1);
+    if (!pool) return; // no worker threads on this platform
+    engine.pool = pool;
+    try {
+      for (let t = 0; t < 100 && pool.readyCount() < 1; t++) await new Promise((r) => setTimeout(r, 20));
+      const [m, k, n] = [320, 64, 24];
+      const a = randomF32(m * k, 31, 0.1), b = randomF32(k * n, 32);
+      /** Fails on the third unit's copy, after the worker has started on the first ones. */
+      class FailingCopy extends Float32Array {
+        calls = 0;
+        override subarray(begin?: number, end?: number): Float32Array<ArrayBuffer> {
+          if (++this.calls === 3) throw new Error("copy failed");
+          return new Float32Array(this.buffer, this.byteOffset, this.length).subarray(begin, end);
+        }
+      }
+      const failing = new FailingCopy(a);
+      const out = new Float32Array(m * n);
+      assert.throws(() => wasmMatmul(engine, failing, 0, b, 0, out, 0, m, k, n, true, true), /copy failed/);
+      for (const sparse of [true, false]) {
+        const again = new Float32Array(m * n);
+        wasmMatmul(engine, a, 0, b, 0, again, 0, m, k, n, sparse, true);
+        assertWithinRounding(again, a, b, m, k, n, `after the failure, sparse=${sparse}`);
+      }
+    } finally {
+      pool.terminate();
+    }
+  });
+
   test("chunked products on a worker give the serial result bit for bit, job after job", async () => {
     const engine = createMatmulEngine(undefined, { mc: 12, kc: 16, chunkBytes: 8192 });
     const pool = startWorkerPool(engine, 1);

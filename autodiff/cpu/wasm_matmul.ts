@@ -50,6 +50,8 @@ export const Ctrl = {
   partialStride: 24,
   /** Dense path: 0, or the leading dimension of `a` stored transposed (`[k, m]`, packed by `packAT`). */
   ldaT: 25,
+  /** Units whose operands are in memory: the caller copies them in while the workers start on the first. */
+  inputsReady: 26,
   ready: 32,
   ack: 64,
   /** Bytes reserved for the control block. */
@@ -114,6 +116,11 @@ export function runMatmulUnits(ex: MatmulExports, ctrl: Int32Array, thread: numb
     if (word >>> 16 !== tag || (word & 0xffff) >= units) return;
     if (Atomics.compareExchange(ctrl, 2, word, word + 1) !== word) continue;
     const unit = word & 0xffff;
+    // The caller may still be copying this unit's operands in (ctrl[26]); it sets ctrl[18] if it gave up.
+    for (let ready; (ready = Atomics.load(ctrl, 26)) <= unit;) {
+      if (Atomics.load(ctrl, 18) !== 0) return;
+      Atomics.wait(ctrl, 26, ready, 10);
+    }
     const i0 = unit * mc;
     const rows = Math.min(mc, m - i0);
     if (kind === 1) {
@@ -265,26 +272,47 @@ export function threadCount(engine: MatmulEngine): number {
  * handing every finished unit to `copyOut` (on this thread) as soon as it
  * is done: the first writes into a fresh output array fault its pages in,
  * which on some virtual machines costs as much as the arithmetic, so it is
- * overlapped with the workers' units. The caller must have stored `NO_JOB`
- * in `next` before writing the job's fields.
+ * overlapped with the workers' units. With `loadUnit`, the job is posted
+ * before its operands are in memory: this thread copies them in unit by
+ * unit while the workers start on the units already copied, so the copy is
+ * no longer a serial phase. The caller must have stored `NO_JOB` in `next`
+ * before writing the job's fields.
  */
 export function runJob(
   engine: MatmulEngine,
   ctrl: Int32Array,
   parallel: boolean,
   copyOut: ((unit: number) => void) | null,
+  loadUnit: ((unit: number) => void) | null = null,
 ): void {
   const units = ctrl[Ctrl.units];
   const flags = new Int32Array(ctrl.buffer, ctrl[Ctrl.flags], units);
   flags.fill(0);
   ctrl[Ctrl.done] = 0;
   ctrl[Ctrl.error] = 0;
+  Atomics.store(ctrl, Ctrl.inputsReady, loadUnit ? 0 : units);
   // Tags cycle below 0x7fff, which NO_JOB keeps for itself.
   const tag = (ctrl[Ctrl.job] + 1) % 0x7fff;
   Atomics.store(ctrl, Ctrl.job, tag);
   Atomics.store(ctrl, Ctrl.next, tag << 16);
   const pool = engine.pool;
   const joined = pool && parallel && units > 1 ? pool.post(ctrl) : null;
+  if (loadUnit) {
+    try {
+      for (let u = 0; u < units; u++) {
+        loadUnit(u);
+        Atomics.store(ctrl, Ctrl.inputsReady, u + 1);
+        if (joined) Atomics.notify(ctrl, Ctrl.inputsReady);
+      }
+    } catch (e) {
+      // Release the workers waiting on operands that will not come, and let them finish before the next job.
+      Atomics.store(ctrl, Ctrl.error, 1);
+      Atomics.store(ctrl, Ctrl.inputsReady, units);
+      Atomics.notify(ctrl, Ctrl.inputsReady);
+      if (joined) pool!.waitFor(ctrl, joined);
+      throw e;
+    }
+  }
   let copied = 0, scan = 0;
   const copyFinished = () => {
     for (let u = scan; u < units; u++) {

@@ -1,10 +1,11 @@
 /**
  * One float32 product on the WebAssembly engine of `wasm_matmul.ts`.
  *
- * A call copies `a` and `b` into the engine's memory (a transposed dense
- * `a` as stored, packed by `packAT`; other transposed operands transposed
- * on the way), packs `b`, runs the units on this thread and the workers,
- * and copies the result out as units finish. Operands bigger than a few
+ * A call copies `b` into the engine's memory and packs it, then copies `a`
+ * in unit by unit while the workers start on the units already there (a
+ * transposed dense `a` as stored, packed by `packAT`; other transposed
+ * operands transposed on the way), and copies the result out as units
+ * finish. Operands bigger than a few
  * MiB go through in row chunks of `a` and contraction chunks of `a` and `b`
  * (the result of each later contraction chunk is added to the previous
  * ones), so the memory, which WebAssembly can only grow, stays near four
@@ -158,9 +159,13 @@ function sparseTransposedA(
   for (let k0 = 0; k0 < k; k0 += chunkK) {
     const kk = Math.min(chunkK, k - k0);
     Atomics.store(ctrl, Ctrl.next, NO_JOB);
-    if (ldc !== n) heap.fill(0, bAt / 4, (bAt + kk * ldc * 4) / 4);
-    copyBlock(b, bOff, transB ? k : n, transB, k0, 0, kk, n, heap, bAt / 4, ldc);
-    heap.set(a.subarray(aOff + k0 * m, aOff + (k0 + kk) * m), aAt / 4);
+    // A unit is rows of `a` and the same rows of `op(b)`.
+    const loadUnit = (unit: number) => {
+      const i0 = unit * unitRows, i1 = Math.min(kk, i0 + unitRows);
+      if (ldc !== n) heap.fill(0, bAt / 4 + i0 * ldc, bAt / 4 + i1 * ldc);
+      copyBlock(b, bOff, transB ? k : n, transB, k0 + i0, 0, i1 - i0, n, heap, bAt / 4 + i0 * ldc, ldc);
+      heap.set(a.subarray(aOff + (k0 + i0) * m, aOff + (k0 + i1) * m), aAt / 4 + i0 * m);
+    };
     ctrl[Ctrl.kind] = 3;
     ctrl[Ctrl.m] = kk;
     ctrl[Ctrl.k] = m;
@@ -176,7 +181,7 @@ function sparseTransposedA(
     ctrl[Ctrl.flags] = flagsAt;
     ctrl[Ctrl.mc] = unitRows;
     ctrl[Ctrl.units] = Math.ceil(kk / unitRows);
-    runJob(engine, ctrl, parallel, null);
+    runJob(engine, ctrl, parallel, null, loadUnit);
   }
   for (let u = 1; u < partials; u++) engine.exports.addInto(cAt, cAt + u * partialStride, (m * ldc) / 4);
   const c0 = cAt / 4;
@@ -285,8 +290,11 @@ export function wasmMatmul(
       if (kChunks > 1) loadB(k0, kk);
       // Dense: a transposed `a` is copied as stored (its rows are contiguous) and packed by `packAT`.
       const packT = transA && !sparse;
-      if (packT) copyBlock(a, aOff, lda, false, k0, r0, kk, rows, heap, at.aAt / 4, rows);
-      else copyBlock(a, aOff, lda, transA, r0, k0, rows, kk, heap, at.aAt / 4, kk);
+      const loadUnit = (unit: number) => {
+        const i0 = unit * unitRows, i1 = Math.min(rows, i0 + unitRows);
+        if (packT) copyBlock(a, aOff, lda, false, k0, r0 + i0, kk, i1 - i0, heap, at.aAt / 4 + i0, rows);
+        else copyBlock(a, aOff, lda, transA, r0 + i0, k0, i1 - i0, kk, heap, at.aAt / 4 + i0 * kk, kk);
+      };
       ctrl[Ctrl.ldaT] = packT ? rows : 0;
       ctrl[Ctrl.k] = kk;
       // Equal slices: a thin last slice would run the micro-kernel at a poor load-to-flop ratio.
@@ -309,6 +317,7 @@ export function wasmMatmul(
             }
           }
           : null,
+        loadUnit,
       );
     }
   }
