@@ -214,7 +214,12 @@ function reserve(k: Kernels, bytes: number): boolean {
   if (bytes <= have) return true;
   const pages = Math.ceil((bytes - have) / 65536);
   if (have / 65536 + pages > MAX_PAGES) return false;
-  k.memory.grow(pages);
+  try {
+    k.memory.grow(pages);
+  } catch {
+    // The engine could not reserve the memory: the JavaScript loops need none of it.
+    return false;
+  }
   return true;
 }
 
