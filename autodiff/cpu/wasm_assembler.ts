@@ -60,6 +60,8 @@ export const SimdOp = {
   f32x4Lt: 0x43,
   f32x4Gt: 0x44,
   v128And: 0x4e,
+  v128Or: 0x50,
+  v128AnyTrue: 0x53,
   i32x4Bitmask: 0xa4,
   f32x4Abs: 0xe0,
   f32x4Add: 0xe4,
