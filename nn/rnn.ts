@@ -208,7 +208,7 @@ export class DeepRNN extends RNNCore {
       if (!isTensor(out) || out.ndim < 1 || out.shape[0] !== T * B) return null;
       h = np.reshape(out, [T, B, ...out.shape.slice(1)]);
       // A Linear's output is a new array that it keeps no reference to; another layer's might alias its input.
-      owned = layer instanceof Module && layer.constructor === Linear;
+      owned = layer.constructor === Linear;
     }
     return [h, next];
   }

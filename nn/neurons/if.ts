@@ -57,21 +57,7 @@ export const IF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
     const M = B * N;
     // Donated inputs hold the membranes: each step's input is read before its slot is overwritten.
     const vs = donated ? x : floatArray(v, T * M);
-    if (
-      x instanceof Float32Array && lifForwardFloat32({
-        T,
-        B,
-        N,
-        reverse,
-        x,
-        v0: v0 as Float32Array,
-        beta: null,
-        threshold: thr,
-        ys: ys as Float32Array,
-        vs: vs as Float32Array,
-        final: v as Float32Array,
-      })
-    ) return { vs };
+    if (lifForwardFloat32({ T, B, N, reverse, x, v0, beta: null, threshold: thr, ys, vs, final: v })) return { vs };
     v.set(v0);
     for (let s = 0; s < T; s++) {
       const off = timeIndex(s, T, reverse) * M;
@@ -89,22 +75,8 @@ export const IF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
     { T, B, N, reverse, threshold: thr, surrogate, builtinSurrogate, residual: { vs }, gys, gFinal, gState: [lam] },
   ) {
     const M = B * N;
-    if (
-      vs instanceof Float32Array && builtinSurrogate && lifBackwardFloat32({
-        T,
-        B,
-        N,
-        reverse,
-        vs,
-        gys: gys as Float32Array,
-        gFinal: gFinal[0] as Float32Array,
-        beta: null,
-        threshold: thr,
-        surrogate: builtinSurrogate,
-        gState: lam as Float32Array,
-        gBeta: null,
-      })
-    ) return { gx: vs, gw: null };
+    const simd = { T, B, N, reverse, vs, gys, gFinal: gFinal[0], beta: null, threshold: thr, gState: lam, gBeta: null };
+    if (lifBackwardFloat32({ ...simd, surrogate: builtinSurrogate })) return { gx: vs, gw: null };
     lam.set(gFinal[0]);
     for (let s = T - 1; s >= 0; s--) {
       const off = timeIndex(s, T, reverse) * M;

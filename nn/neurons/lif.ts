@@ -73,21 +73,7 @@ export const LIF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
     const M = B * N;
     // Donated inputs hold the membranes: each step's input is read before its slot is overwritten.
     const vs = donated ? x : floatArray(v, T * M);
-    if (
-      x instanceof Float32Array && lifForwardFloat32({
-        T,
-        B,
-        N,
-        reverse,
-        x,
-        v0: v0 as Float32Array,
-        beta,
-        threshold: thr,
-        ys: ys as Float32Array,
-        vs: vs as Float32Array,
-        final: v as Float32Array,
-      })
-    ) return { vs };
+    if (lifForwardFloat32({ T, B, N, reverse, x, v0, beta, threshold: thr, ys, vs, final: v })) return { vs };
     v.set(v0);
     for (let s = 0; s < T; s++) {
       const off = timeIndex(s, T, reverse) * M;
@@ -105,22 +91,8 @@ export const LIF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
   },
   backward({ T, B, N, reverse, decays: [beta], threshold: thr, surrogate, residual: { vs }, gys, gFinal, ...g }) {
     const M = B * N, [gbeta] = g.gDecays, [lam] = g.gState;
-    if (
-      vs instanceof Float32Array && g.builtinSurrogate && lifBackwardFloat32({
-        T,
-        B,
-        N,
-        reverse,
-        vs,
-        gys: gys as Float32Array,
-        gFinal: gFinal[0] as Float32Array,
-        beta,
-        threshold: thr,
-        surrogate: g.builtinSurrogate,
-        gState: lam as Float32Array,
-        gBeta: gbeta,
-      })
-    ) return { gx: vs, gw: null };
+    const simd = { T, B, N, reverse, vs, gys, gFinal: gFinal[0], beta, threshold: thr, gState: lam, gBeta: gbeta };
+    if (lifBackwardFloat32({ ...simd, surrogate: g.builtinSurrogate })) return { gx: vs, gw: null };
     lam.set(gFinal[0]);
     for (let s = T - 1; s >= 0; s--) {
       const off = timeIndex(s, T, reverse) * M;

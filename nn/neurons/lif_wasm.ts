@@ -29,6 +29,7 @@ import {
   SimdOp,
   ValType,
 } from "../../autodiff/cpu/wasm_assembler.ts";
+import type { TypedArray } from "../../autodiff/dtype.ts";
 import type { Surrogate } from "../axn/mod.ts";
 import { timeIndex } from "./sequence.ts";
 
@@ -285,25 +286,25 @@ export interface LifForwardArrays {
   N: number;
   reverse: boolean;
   /** Inputs `[T, B, N]`. */
-  x: Float32Array;
+  x: TypedArray;
   /** Initial membrane `[B, N]`. */
-  v0: Float32Array;
+  v0: TypedArray;
   /** Per-neuron decays `[N]`, or null for IF. */
   beta: Float64Array | null;
   threshold: number;
   /** Out: spikes `[T, B, N]`. */
-  ys: Float32Array;
+  ys: TypedArray;
   /** Out: the membrane before every step `[T, B, N]`. */
-  vs: Float32Array;
+  vs: TypedArray;
   /** Out: the final membrane `[B, N]`. */
-  final: Float32Array;
+  final: TypedArray;
 }
 
 /**
  * The LIF (or, with `beta` null, IF) forward loop in float32 on the SIMD
- * kernel; false, having written nothing, where it cannot run (no
- * WebAssembly SIMD, or a `[B, N]` over the kernels' memory), so that the
- * caller runs its JavaScript loop.
+ * kernel; false, having written nothing, where it cannot run (arrays that
+ * are not float32, no WebAssembly SIMD, or a `[B, N]` over the kernels'
+ * memory), so that the caller runs its JavaScript loop.
  *
  * @example
  * ```ts
@@ -316,24 +317,27 @@ export interface LifForwardArrays {
  * ```
  */
 export function lifForwardFloat32(a: LifForwardArrays): boolean {
-  const k = getKernels();
+  const { x, v0, ys, vs, final } = a;
+  const f32 = x instanceof Float32Array && v0 instanceof Float32Array && ys instanceof Float32Array &&
+    vs instanceof Float32Array && final instanceof Float32Array;
+  const k = f32 ? getKernels() : null;
   const M = a.B * a.N;
   const plan = k && M > 0 ? layout(k, M, a.T, 2, 2) : null;
-  if (!k || !plan) return false;
+  if (!f32 || !k || !plan) return false;
   const { stride, chunk, at: [vAt, betaAt, xAt, vsAt] } = plan;
   const heap = new Float32Array(k.memory.buffer);
   // Zero the lanes past `M` (a chunk's rows are only written up to `M`).
   heap.fill(0, 0, stride === M ? xAt : xAt + 2 * chunk * stride);
-  heap.set(a.v0, vAt);
+  heap.set(v0, vAt);
   laneDecays(heap, betaAt, a.beta, a.B, a.N);
   for (let s0 = 0; s0 < a.T; s0 += chunk) {
     const rows = Math.min(chunk, a.T - s0);
-    moveRows(true, a.x, heap, xAt, stride, s0, rows, M, a.T, a.reverse);
+    moveRows(true, x, heap, xAt, stride, s0, rows, M, a.T, a.reverse);
     k.exports.lifForward(xAt * 4, vsAt * 4, vAt * 4, betaAt * 4, rows, stride / 4, a.threshold);
-    moveRows(false, a.ys, heap, xAt, stride, s0, rows, M, a.T, a.reverse);
-    moveRows(false, a.vs, heap, vsAt, stride, s0, rows, M, a.T, a.reverse);
+    moveRows(false, ys, heap, xAt, stride, s0, rows, M, a.T, a.reverse);
+    moveRows(false, vs, heap, vsAt, stride, s0, rows, M, a.T, a.reverse);
   }
-  a.final.set(heap.subarray(vAt, vAt + M));
+  final.set(heap.subarray(vAt, vAt + M));
   return true;
 }
 
@@ -344,18 +348,18 @@ export interface LifBackwardArrays {
   N: number;
   reverse: boolean;
   /** The forward's membranes `[T, B, N]`; overwritten with the inputs' cotangent. */
-  vs: Float32Array;
+  vs: TypedArray;
   /** Cotangent of the spikes `[T, B, N]`. */
-  gys: Float32Array;
+  gys: TypedArray;
   /** Cotangent of the final membrane `[B, N]`. */
-  gFinal: Float32Array;
+  gFinal: TypedArray;
   /** Per-neuron decays `[N]`, or null for IF. */
   beta: Float64Array | null;
   threshold: number;
-  /** The spike function's surrogate (must be a built-in). */
-  surrogate: Surrogate;
+  /** The spike function's surrogate when it is a built-in (see `isBuiltinSurrogate`), else null. */
+  surrogate: Surrogate | null;
   /** Out: cotangent of the initial membrane `[B, N]`. */
-  gState: Float32Array;
+  gState: TypedArray;
   /** Out: cotangent of the decays `[N]`, added to (null for IF). */
   gBeta: Float64Array | null;
 }
@@ -381,7 +385,8 @@ function surrogateParameters(s: Surrogate): [SurrogateForm, number, number] | nu
 /**
  * The LIF (or IF) backward loop in float32 on the SIMD kernel; false,
  * having written nothing, where it cannot run (see
- * {@link lifForwardFloat32}, or a surrogate it has no formula for).
+ * {@link lifForwardFloat32}, or a surrogate that is not a built-in without
+ * `exp`).
  *
  * @example
  * ```ts
@@ -396,25 +401,28 @@ function surrogateParameters(s: Surrogate): [SurrogateForm, number, number] | nu
  * ```
  */
 export function lifBackwardFloat32(a: LifBackwardArrays): boolean {
-  const form = surrogateParameters(a.surrogate);
+  const { vs, gys, gFinal, gState } = a;
+  const f32 = vs instanceof Float32Array && gys instanceof Float32Array && gFinal instanceof Float32Array &&
+    gState instanceof Float32Array;
+  const form = f32 && a.surrogate ? surrogateParameters(a.surrogate) : null;
   const k = form ? getKernels() : null;
   const M = a.B * a.N;
   const plan = k && M > 0 ? layout(k, M, a.T, 3, 2) : null;
-  if (!form || !k || !plan) return false;
+  if (!f32 || !form || !k || !plan) return false;
   const { stride, chunk, at: [lamAt, betaAt, gbAt, vsAt, gysAt] } = plan;
   const heap = new Float32Array(k.memory.buffer);
   heap.fill(0, 0, stride === M ? vsAt : vsAt + 2 * chunk * stride);
-  heap.set(a.gFinal, lamAt);
+  heap.set(gFinal, lamAt);
   laneDecays(heap, betaAt, a.beta, a.B, a.N);
   const run = k.exports[`backward_${form[0]}`];
   for (let s1 = a.T; s1 > 0; s1 -= chunk) {
     const s0 = Math.max(0, s1 - chunk), rows = s1 - s0;
-    moveRows(true, a.vs, heap, vsAt, stride, s0, rows, M, a.T, a.reverse);
-    moveRows(true, a.gys, heap, gysAt, stride, s0, rows, M, a.T, a.reverse);
+    moveRows(true, vs, heap, vsAt, stride, s0, rows, M, a.T, a.reverse);
+    moveRows(true, gys, heap, gysAt, stride, s0, rows, M, a.T, a.reverse);
     run(vsAt * 4, gysAt * 4, lamAt * 4, betaAt * 4, gbAt * 4, rows, stride / 4, a.threshold, form[1], form[2]);
-    moveRows(false, a.vs, heap, vsAt, stride, s0, rows, M, a.T, a.reverse);
+    moveRows(false, vs, heap, vsAt, stride, s0, rows, M, a.T, a.reverse);
   }
-  a.gState.set(heap.subarray(lamAt, lamAt + M));
+  gState.set(heap.subarray(lamAt, lamAt + M));
   if (a.gBeta) {
     for (let b = 0; b < a.B; b++) for (let j = 0; j < a.N; j++) a.gBeta[j] += heap[gbAt + b * a.N + j];
   }
