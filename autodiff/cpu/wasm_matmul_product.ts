@@ -156,6 +156,20 @@ function sparseTransposedA(
   const heap = new Float32Array(engine.memory.buffer);
   heap.fill(0, cAt / 4, (cAt + partials * partialStride) / 4);
   const ctrl = new Int32Array(engine.memory.buffer, 0, Ctrl.bytes / 4);
+  Atomics.store(ctrl, Ctrl.next, NO_JOB);
+  ctrl[Ctrl.kind] = 3;
+  ctrl[Ctrl.k] = m;
+  ctrl[Ctrl.n] = n;
+  ctrl[Ctrl.ldc] = ldc;
+  ctrl[Ctrl.ldb] = ldc;
+  ctrl[Ctrl.a] = aAt;
+  ctrl[Ctrl.b] = bAt;
+  ctrl[Ctrl.c] = cAt;
+  ctrl[Ctrl.partialStride] = partialStride;
+  ctrl[Ctrl.scratch] = scratchAt;
+  ctrl[Ctrl.scratchStride] = scratchStride;
+  ctrl[Ctrl.flags] = flagsAt;
+  ctrl[Ctrl.mc] = unitRows;
   for (let k0 = 0; k0 < k; k0 += chunkK) {
     const kk = Math.min(chunkK, k - k0);
     Atomics.store(ctrl, Ctrl.next, NO_JOB);
@@ -166,20 +180,7 @@ function sparseTransposedA(
       copyBlock(b, bOff, transB ? k : n, transB, k0 + i0, 0, i1 - i0, n, heap, bAt / 4 + i0 * ldc, ldc);
       heap.set(a.subarray(aOff + (k0 + i0) * m, aOff + (k0 + i1) * m), aAt / 4 + i0 * m);
     };
-    ctrl[Ctrl.kind] = 3;
     ctrl[Ctrl.m] = kk;
-    ctrl[Ctrl.k] = m;
-    ctrl[Ctrl.n] = n;
-    ctrl[Ctrl.ldc] = ldc;
-    ctrl[Ctrl.ldb] = ldc;
-    ctrl[Ctrl.a] = aAt;
-    ctrl[Ctrl.b] = bAt;
-    ctrl[Ctrl.c] = cAt;
-    ctrl[Ctrl.partialStride] = partialStride;
-    ctrl[Ctrl.scratch] = scratchAt;
-    ctrl[Ctrl.scratchStride] = scratchStride;
-    ctrl[Ctrl.flags] = flagsAt;
-    ctrl[Ctrl.mc] = unitRows;
     ctrl[Ctrl.units] = Math.ceil(kk / unitRows);
     runJob(engine, ctrl, parallel, null, loadUnit);
   }
