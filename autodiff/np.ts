@@ -84,22 +84,18 @@ export {
   broadcastTo,
   concatenate,
   expandDims,
-  flip,
   moveaxis,
   pad,
   type PadWidth,
-  repeat,
   reshape,
-  roll,
   slice,
   split,
   squeeze,
   stack,
   swapaxes,
-  take,
-  tile,
   transpose,
 } from "./ops/layout.ts";
+export { flip, repeat, roll, take, tile } from "./ops/indexing.ts";
 export { dot, einsum, matmul } from "./ops/linalg.ts";
 export { logSoftmax, oneHot, softmax } from "./ops/activation.ts";
 export { convGeneralDilated } from "./ops/conv.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { roll } from "../autodiff/ops/layout.ts";
+import { roll } from "../autodiff/ops/indexing.ts";
 import { randint } from "../autodiff/random/discrete.ts";
 import type { PRNGKey } from "../autodiff/random/keys.ts";
 import { isTensor, type Tensor } from "../autodiff/tensor.ts";

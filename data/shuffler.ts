@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { reshape, slice, take } from "../autodiff/ops/layout.ts";
+import { take } from "../autodiff/ops/indexing.ts";
+import { reshape, slice } from "../autodiff/ops/layout.ts";
 import { permutation } from "../autodiff/random/discrete.ts";
 import type { PRNGKey } from "../autodiff/random/keys.ts";
 import { isTensor, type Tensor } from "../autodiff/tensor.ts";

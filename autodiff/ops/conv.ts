@@ -22,7 +22,8 @@ import { record } from "../tape.ts";
 import { Tensor } from "../tensor.ts";
 import { asTensor, type TensorLike } from "./creation.ts";
 import { astype } from "./elementwise.ts";
-import { flip, reshape, transpose } from "./layout.ts";
+import { flip } from "./indexing.ts";
+import { reshape, transpose } from "./layout.ts";
 
 /** Padding of a windowed op: XLA's `"SAME"`/`"VALID"` or `[lo, hi]` per spatial axis. */
 export type Padding = "SAME" | "VALID" | readonly (readonly [number, number])[];

@@ -7,7 +7,8 @@
  */
 import { checkDType, type DType } from "../dtype.ts";
 import { fromTypedArray } from "../ops/creation.ts";
-import { reshape, take } from "../ops/layout.ts";
+import { take } from "../ops/indexing.ts";
+import { reshape } from "../ops/layout.ts";
 import { normalizeAxis, sizeOf } from "../shape.ts";
 import { isTensor, type Tensor } from "../tensor.ts";
 import { randomWords } from "../threefry.ts";
