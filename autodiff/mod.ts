@@ -14,8 +14,22 @@ export * as tree from "./tree.ts";
 export * as random from "./random.ts";
 export { isTensor, type NestedArray, Tensor } from "./tensor.ts";
 export type { DType, TypedArray } from "./dtype.ts";
-export { type Backend, findBackend, getBackend, registerBackend, setBackend } from "./backend.ts";
+export {
+  type Backend,
+  type DataHandle,
+  findBackend,
+  getBackend,
+  type KernelTensor,
+  registerBackend,
+  setBackend,
+} from "./backend.ts";
 export { customVjp, grad, type GradOptions, stopGradient, valueAndGrad, vjp } from "./transforms.ts";
+export { type AxisSpec, vmap, type VmapOptions } from "./core/batch.ts";
+export { jvp, linearize } from "./core/jvp.ts";
+export { hessian, jacfwd, type JacobianOptions, jacrev } from "./core/jacobian.ts";
+export { bind, bind1 } from "./core/bind.ts";
+export { findKernel, type Kernel, kernelFallbacks, registerKernel } from "./core/kernels.ts";
+export { type Aval, definePrimitive, type Primitive, primitives } from "./core/primitive.ts";
 export { noGrad } from "./tape.ts";
 export { scan, type ScanOptions } from "./scan.ts";
 export type { PyTree } from "./tree.ts";

@@ -5,15 +5,21 @@
  * recomputes each step from its saved carry (rematerialisation), so memory
  * grows with `T × carry`, not with everything the body computes.
  *
+ * Under `jvp` or `vmap` the loop runs as it is written, each step's
+ * primitives transformed and recorded one by one (the rematerialising
+ * entry belongs to plain evaluation, whose tapes it addresses by identity).
+ *
  * @module
  */
+import { currentLevel, maxLevel } from "./core/trace.ts";
 import { isFloat } from "./dtype.ts";
 import { zeros, zerosLike } from "./ops/creation.ts";
 import { add } from "./ops/elementwise.ts";
 import { reshape, slice, stack } from "./ops/layout.ts";
 import { activeTapes, noGrad, record, Tape, type TensorInfo, tensorInfo, type VjpFn, withTape } from "./tape.ts";
 import { isTensor, type Tensor } from "./tensor.ts";
-import { alias, backpropagate } from "./transforms.ts";
+import { alias } from "./ops/identity.ts";
+import { backpropagate } from "./transforms.ts";
 import { flatten, type PyTree, type TreeDef, unflatten } from "./tree.ts";
 
 /** Options of {@link scan}. */
@@ -156,6 +162,9 @@ export function scan<C extends PyTree<Tensor>, X extends PyTree<Tensor> | null, 
   const [initLeaves, carryDef] = tensorLeaves("scan", "init", init);
   const order = Array.from({ length }, (_, i) => (options.reverse ? length - 1 - i : i));
   const runStep = stepRunner(f, carryDef, xDef);
+  if (currentLevel() > 0 || maxLevel([...initLeaves, ...xLeaves]) > 0) {
+    return plainScan(runStep, initLeaves, xLeaves, order, carryDef) as [C, Y];
+  }
 
   const outer = activeTapes().filter((tape) => !tape.closed);
   const differentiating = outer.length > 0;
@@ -201,4 +210,28 @@ export function scan<C extends PyTree<Tensor>, X extends PyTree<Tensor> | null, 
     );
   }
   return [unflatten(carryDef, finalCarry) as C, unflatten(yDef, stacked) as Y];
+}
+
+/** The loop as written, every step's ops on whatever transforms and tapes are active. */
+function plainScan(
+  runStep: StepRunner,
+  init: Tensor[],
+  xLeaves: Tensor[],
+  order: number[],
+  carryDef: TreeDef,
+): [PyTree, PyTree] {
+  let carry = init;
+  const ys: Tensor[][] = new Array(order.length);
+  let yDef: TreeDef | null = null;
+  for (const t of order) {
+    const step = runStep(carry, xLeaves.map((x) => row(x, t)));
+    carry = step.ncLeaves;
+    ys[t] = step.yLeaves;
+    yDef = step.yDef;
+  }
+  if (yDef === null) {
+    throw new RangeError("scan: zero-length scans are not supported (cannot infer the output structure)");
+  }
+  const stacked = ys[0].map((_, k) => stack(ys.map((y) => y[k]), 0));
+  return [unflatten(carryDef, carry), unflatten(yDef, stacked)];
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { currentLevel, maxLevel } from "./core/trace.ts";
 import { type DType, isFloat } from "./dtype.ts";
 import type { Tensor } from "./tensor.ts";
 
@@ -65,6 +66,11 @@ export interface TapeEntry {
  * ```
  */
 export class Tape {
+  /**
+   * The transformation level the tape belongs to (see `core/trace.ts`): it
+   * records only primitives bound at that level.
+   */
+  readonly level: number = currentLevel();
   /** Ids of tensors whose cotangents this tape computes. */
   readonly tracked: Set<number> = new Set();
   /** Recorded entries in execution order; the backward pass removes each once it has run. */
@@ -134,6 +140,35 @@ export function activeTapes(): readonly Tape[] {
 }
 
 /**
+ * True when some open tape of `level` tracks one of `inputs` (or captures
+ * from outer tapes): whether a primitive bound there will be recorded.
+ *
+ * @example
+ * ```ts
+ * import { np } from "./mod.ts";
+ * anyTracked([np.zeros([1])], 0); // false outside any transform
+ * ```
+ */
+export function anyTracked(inputs: readonly Tensor[], level: number): boolean {
+  if (paused > 0 || stack.length === 0) return false;
+  for (let i = 0; i < inputs.length; i++) if (isTracked(inputs[i], level)) return true;
+  return false;
+}
+
+/**
+ * The open tapes of `level`.
+ *
+ * @example
+ * ```ts
+ * openTapesAt(0).length; // 0 outside any transform
+ * ```
+ */
+export function openTapesAt(level: number): Tape[] {
+  if (paused > 0) return [];
+  return stack.filter((tape) => !tape.closed && tape.level === level);
+}
+
+/**
  * Runs `fn` without recording anything on any tape.
  *
  * @example
@@ -163,10 +198,10 @@ export function noGrad<R>(fn: () => R): R {
  * isTracked(np.zeros([1])); // false outside any transform
  * ```
  */
-export function isTracked(t: Tensor): boolean {
+export function isTracked(t: Tensor, level: number = maxLevel([t])): boolean {
   if (paused > 0) return false;
   for (const tape of stack) {
-    if (tape.closed) continue;
+    if (tape.closed || tape.level !== level) continue;
     if (tape.tracked.has(t.id)) return true;
     if (tape.captureFrom && isFloat(t.dtype) && tape.captureFrom.some((o) => !o.closed && o.tracked.has(t.id))) {
       return true;
@@ -176,8 +211,10 @@ export function isTracked(t: Tensor): boolean {
 }
 
 /**
- * Records an op application on every active tape that tracks one of its
- * inputs. Called by every differentiable op after computing its outputs.
+ * Records an op application on every active tape of `level` (by default
+ * the highest level among the inputs) that tracks one of its inputs.
+ * `bind` calls it for every primitive with a VJP rule; transforms that
+ * make their own tape entries (`customVjp`, `scan`) call it directly.
  *
  * @example
  * ```ts
@@ -190,11 +227,16 @@ export function isTracked(t: Tensor): boolean {
  * }
  * ```
  */
-export function record(inputs: readonly Tensor[], outputs: readonly Tensor[], vjp: VjpFn): void {
+export function record(
+  inputs: readonly Tensor[],
+  outputs: readonly Tensor[],
+  vjp: VjpFn,
+  level: number = maxLevel(inputs),
+): void {
   if (paused > 0 || stack.length === 0) return;
   let entry: TapeEntry | null = null;
   for (const tape of stack) {
-    if (tape.closed) continue;
+    if (tape.closed || tape.level !== level) continue;
     if (tape.captureFrom) captureInputs(tape, inputs);
     let hit = false;
     for (const t of inputs) {

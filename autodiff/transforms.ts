@@ -1,33 +1,23 @@
 /**
  * Function transforms of reverse-mode autodiff: `vjp`, `grad`,
- * `valueAndGrad`, `customVjp` and `stopGradient`, over pytrees of tensors.
+ * `valueAndGrad` and `customVjp`, over pytrees of tensors. They compose
+ * with `jvp` and `vmap` (`core/`): a tape belongs to the transformation
+ * level current when it is made, and `customVjp` hands its rule to the
+ * interpreter of its inputs (see `custom_vjp.ts`).
  *
  * @module
  */
+import { liftToCurrentLevel } from "./core/trace.ts";
 import { isFloat } from "./dtype.ts";
 import { add, astype } from "./ops/elementwise.ts";
-import { onesLike, zeros, zerosLike } from "./ops/creation.ts";
-import { noGrad, record, Tape, type TapeEntry, type TensorInfo, tensorInfo, type VjpFn, withTape } from "./tape.ts";
-import { isTensor, Tensor } from "./tensor.ts";
-import { flatten, type PyTree, type TreeDef, unflatten } from "./tree.ts";
+import { onesLike, zerosLike } from "./ops/creation.ts";
+import { alias } from "./ops/identity.ts";
+import { Tape, type TapeEntry, type TensorInfo, tensorInfo, withTape } from "./tape.ts";
+import { isTensor, type Tensor } from "./tensor.ts";
+import { flatten, type PyTree, unflatten } from "./tree.ts";
 
-/**
- * A new tensor object over the same storage, linked to `t` on the active
- * tapes (so gradients flow) but with its own identity (so a tape can tell
- * this use apart from other uses of `t`).
- *
- * @example
- * ```ts
- * import { np } from "./mod.ts";
- * const x = np.ones([2]);
- * alias(x).id !== x.id; // true
- * ```
- */
-export function alias(t: Tensor): Tensor {
-  const out = new Tensor(t.handle, t.shape, t.dtype, t.backend);
-  if (isFloat(t.dtype)) record([t], [out], ([g]) => [g]);
-  return out;
-}
+export { alias, stopGradient } from "./ops/identity.ts";
+export { customVjp } from "./custom_vjp.ts";
 
 /**
  * Runs the backward pass of `tape` from `outputs` seeded with `cotangents`
@@ -100,16 +90,6 @@ function backpropagateEntry(
   });
 }
 
-function asTensorLeaves(op: string, what: string, tree: PyTree): Tensor[] {
-  const [ls] = flatten(tree);
-  return ls.map((l, i) => {
-    if (!isTensor(l)) {
-      throw new TypeError(`${op}: leaf ${i} of ${what} is ${typeof l}, not a Tensor`);
-    }
-    return l;
-  });
-}
-
 /** The result of {@link vjp}: the output and a function from output cotangents to input cotangents. */
 export type VjpResult<O> = [O, (cotangent: PyTree<Tensor>) => PyTree<Tensor>[]];
 
@@ -136,7 +116,7 @@ function traced<O extends PyTree<Tensor>>(f: (...args: any[]) => O, primals: PyT
   const tape = new Tape();
   tape.backwardLater = later;
   const defs = primals.map((p) => flatten(p));
-  const aliased = defs.map(([ls]) => ls.map((l) => (isTensor(l) ? alias(l) : l)));
+  const aliased = defs.map(([ls]) => ls.map((l) => (isTensor(l) ? liftToCurrentLevel(alias(l)) : l)));
   for (const ls of aliased) tape.watch(ls.filter(isTensor).filter((t) => isFloat(t.dtype)));
   const args = defs.map(([, def], i) => unflatten(def, aliased[i]));
   const out = withTape(tape, () => f(...args));
@@ -269,96 +249,5 @@ export function grad(f: (...args: any[]) => any, options: GradOptions = {}): (..
   return (...args: any[]) => {
     const [v, g] = vg(...args);
     return options.hasAux ? [g, v[1]] : g;
-  };
-}
-
-/**
- * Identity whose gradient is zero: the value is treated as a constant.
- *
- * @example
- * ```ts
- * import { np, type Tensor } from "./mod.ts";
- * // d/dx of x * const(x) is const(x): [1, 2]
- * grad((x: Tensor) => np.sum(np.mul(x, stopGradient(x))))(np.array([1, 2]));
- * ```
- */
-export function stopGradient<T extends PyTree>(x: T): T {
-  const [ls, def] = flatten(x);
-  return unflatten(def, ls.map((l) => (isTensor(l) ? new Tensor(l.handle, l.shape, l.dtype, l.backend) : l))) as T;
-}
-
-/**
- * Defines a function by its forward pass and a hand-written backward pass.
- * `fwd(...args)` returns `[output, residuals]`; `bwd(residuals, outputCotangent)`
- * returns one cotangent per argument (a pytree like the argument, or `null`
- * for zero). Tensors that `fwd` closes over get no gradient.
- *
- * @example
- * ```ts
- * import { np, type Tensor } from "./mod.ts";
- * const spike = customVjp(
- *   (u: Tensor) => [np.astype(np.greater(u, 0), u.dtype), u],
- *   (u: Tensor, g: Tensor) => [np.div(g, np.square(np.add(1, np.mul(25, np.abs(u)))))],
- * );
- * grad((u: Tensor) => np.sum(spike(u)))(np.array([0.1])); // [1 / 3.5^2]
- * ```
- */
-export function customVjp<A extends PyTree[], O extends PyTree<Tensor>, R>(
-  fwd: (...args: A) => [O, R],
-  bwd: (residuals: R, cotangent: O) => (PyTree<Tensor> | null)[],
-): (...args: A) => O {
-  return (...args: A) => {
-    const [out, res] = noGrad(() => fwd(...args));
-    const outDef = flatten(out)[1];
-    const outputs = asTensorLeaves("customVjp", "the output", out as PyTree).map((t) =>
-      new Tensor(t.handle, t.shape, t.dtype, t.backend)
-    );
-    const inputs: Tensor[] = [];
-    const slots: number[][] = args.map((a) =>
-      flatten(a as PyTree)[0].flatMap((l) => {
-        if (!isTensor(l)) return [];
-        inputs.push(l);
-        return [inputs.length - 1];
-      })
-    );
-    record(inputs, outputs, customVjpFn(bwd, res, outDef, outputs.map(tensorInfo), inputs.map(tensorInfo), slots));
-    return unflatten(outDef, outputs) as O;
-  };
-}
-
-/**
- * The tape's VJP of one {@link customVjp} call, built apart from it so that
- * it holds the residuals and the shapes, never the arguments or outputs.
- */
-function customVjpFn<O, R>(
-  bwd: (residuals: R, cotangent: O) => (PyTree<Tensor> | null)[],
-  res: R,
-  outDef: TreeDef,
-  outInfo: readonly TensorInfo[],
-  inInfo: readonly TensorInfo[],
-  slots: readonly number[][],
-): VjpFn {
-  return (cts) => {
-    const ct = unflatten(outDef, cts.map((c, i) => c ?? zeros(outInfo[i].shape, { dtype: outInfo[i].dtype }))) as O;
-    const argCts = bwd(res, ct);
-    if (!Array.isArray(argCts) || argCts.length !== slots.length) {
-      throw new TypeError(`customVjp: bwd must return ${slots.length} cotangents (one per argument)`);
-    }
-    const flat: (Tensor | null)[] = inInfo.map(() => null);
-    argCts.forEach((c, k) => {
-      if (c === null || c === undefined) return;
-      const ls = flatten(c)[0];
-      if (ls.length !== slots[k].length) {
-        throw new TypeError(`customVjp: cotangent ${k} has ${ls.length} leaves, argument has ${slots[k].length}`);
-      }
-      ls.forEach((l, j) => {
-        const target = inInfo[slots[k][j]];
-        if (!isTensor(l) || l.shape.join() !== target.shape.join()) {
-          throw new TypeError(`customVjp: cotangent ${k} leaf ${j} must have shape [${target.shape}]`);
-        }
-        flat[slots[k][j]] = isFloat(target.dtype) ? astype(l, target.dtype) : null;
-      });
-    });
-    return flat;
   };
 }

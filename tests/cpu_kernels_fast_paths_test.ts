@@ -10,7 +10,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { BinaryOp, ReduceOp, UnaryOp } from "../autodiff/backend.ts";
+import type { BinaryOp, UnaryOp } from "../autodiff/cpu/elementwise.ts";
+import type { ReduceOp } from "../autodiff/cpu/reduce.ts";
 import { allocate, type DType, type TypedArray } from "../autodiff/dtype.ts";
 import { binaryKernel, isComparison, unaryKernel, whereKernel } from "../autodiff/cpu/elementwise.ts";
 import { broadcastKernel, padKernel, sliceKernel, transposeKernel } from "../autodiff/cpu/layout.ts";

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { ConvParams } from "../backend.ts";
+import type { ConvParams } from "../ops/conv.ts";
 import { allocate, type DType, type TypedArray } from "../dtype.ts";
 import { type Shape, sizeOf, stridesOf } from "../shape.ts";
 import { matmul2d } from "./matmul.ts";

@@ -11,10 +11,47 @@
  *
  * @module
  */
-import type { BinaryOp, UnaryOp } from "../backend.ts";
 import { allocate, type DType, type TypedArray } from "../dtype.ts";
 import { type Shape, sizeOf, stridesOf } from "../shape.ts";
 import { compileLoop } from "./specialize.ts";
+
+/** Element-wise functions of one operand (named as their primitives). */
+export type UnaryOp =
+  | "neg"
+  | "exp"
+  | "log"
+  | "log1p"
+  | "expm1"
+  | "sqrt"
+  | "tanh"
+  | "sigmoid"
+  | "abs"
+  | "sign"
+  | "floor"
+  | "ceil"
+  | "round"
+  | "sin"
+  | "cos"
+  | "logicalNot";
+
+/** Element-wise functions of two broadcast operands of one dtype (named as their primitives). */
+export type BinaryOp =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "pow"
+  | "maximum"
+  | "minimum"
+  | "mod"
+  | "equal"
+  | "notEqual"
+  | "greater"
+  | "greaterEqual"
+  | "less"
+  | "lessEqual"
+  | "logicalAnd"
+  | "logicalOr";
 
 /** Each op as statements that set `v` from `x` (and `y`); numpy semantics. */
 const UNARY: Record<UnaryOp, string> = {

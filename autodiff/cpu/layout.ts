@@ -291,7 +291,26 @@ export function concatKernel(
 }
 
 /**
- * `out[pre, i, post] = x[pre, indices[i], post]` (indices in range).
+ * Indices in `[-len, len)` with the negative ones counted from the end; any
+ * other index is an error naming `take` (the op users call) and the axis.
+ */
+function wrapIndices(indices: TypedArray, len: number, axis: number, shape: Shape): TypedArray {
+  let out: Int32Array | null = null;
+  for (let i = 0; i < indices.length; i++) {
+    const v = indices[i];
+    if (v >= 0 && v < len) continue;
+    if (!(v < 0 && v >= -len)) {
+      throw new RangeError(`take: index ${v} is out of bounds for axis ${axis} of shape [${shape}]`);
+    }
+    out ??= Int32Array.from(indices);
+    out[i] = v + len;
+  }
+  return out ?? indices;
+}
+
+/**
+ * `out[pre, i, post] = x[pre, indices[i], post]`; indices in `[-len, len)`,
+ * negative ones counted from the end (others throw).
  *
  * @example
  * ```ts
@@ -307,6 +326,7 @@ export function gatherKernel(
   dtype: DType,
 ): TypedArray {
   const len = shape[axis];
+  indices = wrapIndices(indices, len, axis, shape);
   const inner = sizeOf(shape.slice(axis + 1));
   const outer = sizeOf(shape.slice(0, axis));
   const m = indices.length;
@@ -337,6 +357,7 @@ export function scatterAddKernel(
   dtype: DType,
 ): TypedArray {
   const len = outShape[axis];
+  indices = wrapIndices(indices, len, axis, outShape);
   const inner = sizeOf(outShape.slice(axis + 1));
   const outer = sizeOf(outShape.slice(0, axis));
   const m = indices.length;

@@ -5,11 +5,13 @@
  *
  * @module
  */
-import type { ReduceOp } from "../backend.ts";
 import { allocate, type DType, type TypedArray } from "../dtype.ts";
 import { type Shape, sizeOf } from "../shape.ts";
 import { forEachIndex } from "./elementwise.ts";
 import { compileLoop } from "./specialize.ts";
+
+/** The reductions over a set of axes. */
+export type ReduceOp = "sum" | "max" | "min" | "prod";
 
 const INIT: Record<ReduceOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
 

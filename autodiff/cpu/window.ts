@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { WindowParams } from "../backend.ts";
+import type { WindowParams } from "../ops/window.ts";
 import { allocate, type DType, type TypedArray } from "../dtype.ts";
 import { type Shape, sizeOf, stridesOf } from "../shape.ts";
 
@@ -186,5 +186,46 @@ export function selectAndScatterMaxKernel(
   });
   const out = allocate(dtype, acc.length);
   for (let i = 0; i < acc.length; i++) out[i] = acc[i];
+  return out;
+}
+
+/**
+ * The transpose of {@link selectAndScatterMaxKernel}: for each window, the
+ * element of `h` at the position of the first maximum of `x` in that window
+ * (0 for a window wholly in the padding). The forward derivative of a max
+ * window, and the derivative of select-and-scatter with respect to its
+ * cotangent.
+ *
+ * @example
+ * ```ts
+ * const params = { window: [2], strides: [2], padding: [[0, 0]] as [number, number][] };
+ * windowSelectMaxKernel(new Float32Array([1, 3, 2, 2]), [4], new Float32Array([5, 6, 7, 8]), params, [2], "float32");
+ * // [6, 7]
+ * ```
+ */
+export function windowSelectMaxKernel(
+  x: TypedArray,
+  shape: Shape,
+  h: TypedArray,
+  params: WindowParams,
+  outShape: Shape,
+  dtype: DType,
+): TypedArray {
+  const out = allocate(dtype, sizeOf(outShape));
+  const g = geometry(shape, params.window);
+  const { offsets, size } = g;
+  forEachWindow(shape, outShape, params, g.inStrides, (o, starts, inside, origin) => {
+    let best = -Infinity, at = -1;
+    for (let i = 0; i < size; i++) {
+      const off = inside ? origin + offsets[i] : pointOffset(g, shape, starts, i);
+      if (off < 0) continue;
+      const v = x[off];
+      if (at < 0 || v > best) {
+        best = v;
+        at = off;
+      }
+    }
+    out[o] = at >= 0 ? h[at] : 0;
+  });
   return out;
 }

@@ -4,9 +4,28 @@
  *
  * @module
  */
+import type { Primitive } from "../core/primitive.ts";
 import type { Tensor } from "../tensor.ts";
 import { asTensor, type TensorLike } from "./creation.ts";
-import { astype, binary, unary } from "./elementwise.ts";
+import { astype, binary, binaryPrimitive } from "./elementwise.ts";
+import { LOGICAL_NOT, unary } from "./unary.ts";
+
+/** `a == b`. */
+export const EQUAL: Primitive<null> = binaryPrimitive("equal", null, true);
+/** `a != b`. */
+export const NOT_EQUAL: Primitive<null> = binaryPrimitive("notEqual", null, true);
+/** `a > b`. */
+export const GREATER: Primitive<null> = binaryPrimitive("greater", null, true);
+/** `a >= b`. */
+export const GREATER_EQUAL: Primitive<null> = binaryPrimitive("greaterEqual", null, true);
+/** `a < b`. */
+export const LESS: Primitive<null> = binaryPrimitive("less", null, true);
+/** `a <= b`. */
+export const LESS_EQUAL: Primitive<null> = binaryPrimitive("lessEqual", null, true);
+/** Logical and of bool operands. */
+export const LOGICAL_AND: Primitive<null> = binaryPrimitive("logicalAnd", null, true);
+/** Logical or of bool operands. */
+export const LOGICAL_OR: Primitive<null> = binaryPrimitive("logicalOr", null, true);
 
 /**
  * Element-wise `a == b` (bool).
@@ -18,7 +37,7 @@ import { astype, binary, unary } from "./elementwise.ts";
  * ```
  */
 export function equal(a: TensorLike, b: TensorLike): Tensor {
-  return binary("equal", a, b);
+  return binary(EQUAL, a, b);
 }
 
 /**
@@ -31,7 +50,7 @@ export function equal(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function notEqual(a: TensorLike, b: TensorLike): Tensor {
-  return binary("notEqual", a, b);
+  return binary(NOT_EQUAL, a, b);
 }
 
 /**
@@ -44,7 +63,7 @@ export function notEqual(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function greater(a: TensorLike, b: TensorLike): Tensor {
-  return binary("greater", a, b);
+  return binary(GREATER, a, b);
 }
 
 /**
@@ -57,7 +76,7 @@ export function greater(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function greaterEqual(a: TensorLike, b: TensorLike): Tensor {
-  return binary("greaterEqual", a, b);
+  return binary(GREATER_EQUAL, a, b);
 }
 
 /**
@@ -70,7 +89,7 @@ export function greaterEqual(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function less(a: TensorLike, b: TensorLike): Tensor {
-  return binary("less", a, b);
+  return binary(LESS, a, b);
 }
 
 /**
@@ -83,7 +102,7 @@ export function less(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function lessEqual(a: TensorLike, b: TensorLike): Tensor {
-  return binary("lessEqual", a, b);
+  return binary(LESS_EQUAL, a, b);
 }
 
 /**
@@ -97,7 +116,7 @@ export function lessEqual(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function logicalAnd(a: TensorLike, b: TensorLike): Tensor {
-  return binary("logicalAnd", astype(asTensor(a), "bool"), astype(asTensor(b), "bool"));
+  return binary(LOGICAL_AND, astype(asTensor(a), "bool"), astype(asTensor(b), "bool"));
 }
 
 /**
@@ -110,7 +129,7 @@ export function logicalAnd(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function logicalOr(a: TensorLike, b: TensorLike): Tensor {
-  return binary("logicalOr", astype(asTensor(a), "bool"), astype(asTensor(b), "bool"));
+  return binary(LOGICAL_OR, astype(asTensor(a), "bool"), astype(asTensor(b), "bool"));
 }
 
 /**
@@ -123,5 +142,5 @@ export function logicalOr(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function logicalNot(x: TensorLike): Tensor {
-  return unary("logicalNot", x);
+  return unary(LOGICAL_NOT, x);
 }

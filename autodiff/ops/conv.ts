@@ -16,14 +16,30 @@
  *
  * @module
  */
-import type { ConvParams } from "../backend.ts";
-import { isFloat, promoteTypes } from "../dtype.ts";
-import { record } from "../tape.ts";
-import { Tensor } from "../tensor.ts";
+import { bind1 } from "../core/bind.ts";
+import { batchFirst } from "../core/batch.ts";
+import { definePrimitive, type Primitive } from "../core/primitive.ts";
+import { promoteTypes } from "../dtype.ts";
+import type { VjpFn } from "../tape.ts";
+import type { Tensor } from "../tensor.ts";
 import { asTensor, type TensorLike } from "./creation.ts";
-import { astype } from "./elementwise.ts";
+import { add, astype } from "./elementwise.ts";
 import { flip } from "./indexing.ts";
-import { reshape, transpose } from "./layout.ts";
+import { moveaxis, reshape, slice, stack, transpose } from "./layout.ts";
+
+/** Options of a general dilated convolution, in canonical layout. */
+export interface ConvParams {
+  /** One stride per spatial axis. */
+  readonly strides: readonly number[];
+  /** `[lo, hi]` zero padding per spatial axis (of the dilated input). */
+  readonly padding: readonly (readonly [number, number])[];
+  /** Input (lhs) dilation per spatial axis (1 = none). */
+  readonly lhsDilation: readonly number[];
+  /** Kernel (rhs) dilation per spatial axis (1 = none). */
+  readonly rhsDilation: readonly number[];
+  /** Number of feature groups. */
+  readonly featureGroupCount: number;
+}
 
 /** Padding of a windowed op: XLA's `"SAME"`/`"VALID"` or `[lo, hi]` per spatial axis. */
 export type Padding = "SAME" | "VALID" | readonly (readonly [number, number])[];
@@ -172,20 +188,72 @@ function convOutSpatial(lhsShape: readonly number[], rhsShape: readonly number[]
   });
 }
 
-/** The convolution primitive in canonical layout, with its VJP. */
+/**
+ * Convolution of `lhs [N, C, ...spatial]` with `rhs [O, C/groups, ...window]`
+ * giving `[N, O, ...spatial]`.
+ */
+export const CONV: Primitive<ConvParams> = definePrimitive<ConvParams>({
+  name: "conv",
+  abstractEval: ([lhs, rhs], p) => [{
+    shape: [lhs.shape[0], rhs.shape[0], ...convOutSpatial(lhs.shape, rhs.shape, p)],
+    dtype: lhs.dtype,
+  }],
+  vjp: ([lhs, rhs], _o, p) => convVjp(lhs, rhs, p),
+  jvp: ([lhs, rhs], [tl, tr], p) => {
+    const out = bind1(CONV, [lhs, rhs], p);
+    const a = tl && bind1(CONV, [tl, rhs], p), b = tr && bind1(CONV, [lhs, tr], p);
+    return [[out], [a && b ? add(a, b) : a ?? b]];
+  },
+  batch: ([lhs, rhs], [dl, dr], p, size) => {
+    if (dr === null) {
+      // Members of the batch are more samples.
+      const x = batchFirst(lhs, dl, size);
+      const out = bind1(CONV, [reshape(x, [size * x.shape[1], ...x.shape.slice(2)]), rhs], p);
+      return [[reshape(out, [size, x.shape[1], ...out.shape.slice(1)])], [0]];
+    }
+    const w = batchFirst(rhs, dr, size);
+    if (p.featureGroupCount === 1) {
+      // Members of the batch are feature groups: [N, B*C, ...] with [B*O, C, ...] in B groups.
+      const x = dl === null ? lhs : moveaxis(batchFirst(lhs, dl, size), 0, 1);
+      const [N] = x.shape;
+      const merged = dl === null ? x : reshape(x, [N, size * x.shape[2], ...x.shape.slice(3)]);
+      const out = bind1(CONV, [merged, reshape(w, [size * w.shape[1], ...w.shape.slice(2)])], {
+        ...p,
+        featureGroupCount: dl === null ? 1 : size,
+      });
+      return [[reshape(out, [N, size, w.shape[1], ...out.shape.slice(2)])], [1]];
+    }
+    // Grouped kernels per member: one convolution each.
+    const x = dl === null ? null : batchFirst(lhs, dl, size);
+    const outs = Array.from(
+      { length: size },
+      (_, b) => bind1(CONV, [x === null ? lhs : member(x, b), member(w, b)], p),
+    );
+    return [[stack(outs, 0)], [0]];
+  },
+});
+
+/** Member `b` of a tensor batched along axis 0. */
+function member(x: Tensor, b: number): Tensor {
+  return reshape(
+    slice(x, x.shape.map((_, i) => (i === 0 ? b : 0)), x.shape.map((d, i) => (i === 0 ? b + 1 : d))),
+    x.shape.slice(1),
+  );
+}
+
+function convVjp(lhs: Tensor, rhs: Tensor, params: ConvParams): VjpFn {
+  return ([g], [needLhs, needRhs]) => {
+    if (!g) return [null, null];
+    return [
+      needLhs ? convLhsCotangent(g, rhs, lhs.shape, params) : null,
+      needRhs ? convRhsCotangent(g, lhs, rhs.shape, params) : null,
+    ];
+  };
+}
+
+/** The convolution primitive in canonical layout. */
 function convCanonical(lhs: Tensor, rhs: Tensor, params: ConvParams): Tensor {
-  const outShape = [lhs.shape[0], rhs.shape[0], ...convOutSpatial(lhs.shape, rhs.shape, params)];
-  const out = new Tensor(lhs.backend.conv(lhs, rhs, params, outShape), outShape, lhs.dtype, lhs.backend);
-  if (isFloat(lhs.dtype)) {
-    record([lhs, rhs], [out], ([g], [needLhs, needRhs]) => {
-      if (!g) return [null, null];
-      return [
-        needLhs ? convLhsCotangent(g, rhs, lhs.shape, params) : null,
-        needRhs ? convRhsCotangent(g, lhs, rhs.shape, params) : null,
-      ];
-    });
-  }
-  return out;
+  return bind1(CONV, [lhs, rhs], params);
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);

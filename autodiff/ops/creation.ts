@@ -6,6 +6,7 @@
  */
 import { getBackend, registerBackend } from "../backend.ts";
 import { cpuBackend } from "../cpu/backend.ts";
+import "../cpu/kernels.ts";
 import { allocate, checkDType, type DType, type TypedArray, weakScalarDType } from "../dtype.ts";
 import { checkShape, type Shape, sizeOf } from "../shape.ts";
 import { isTensor, type NestedArray, Tensor } from "../tensor.ts";

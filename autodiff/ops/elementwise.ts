@@ -1,26 +1,47 @@
 /**
- * Element-wise primitives: dtype conversion, the front ends of the unary
- * and broadcast binary kernels (each op states how its VJP is built),
- * arithmetic, `where` and `clip`. Comparisons and logic live in
- * `comparison.ts`, unary math in `unary.ts`; all are re-exported here.
+ * Element-wise primitives of two operands (arithmetic; comparisons and
+ * logic are in `comparison.ts`), `where`, and dtype conversion, with their
+ * rules; `clip`, `square` and `reciprocal` built on them. Unary math is in
+ * `unary.ts`; both are re-exported here.
+ *
+ * A binary primitive's derivative is one rule, `(x, y, out) => g => [dx, dy]`
+ * (before un-broadcasting): the VJP applies it to the output cotangent, the
+ * JVP to each operand's tangent (`dout = rule(tx)[0] + rule(ty)[1]`).
  *
  * @module
  */
-import type { BinaryOp, UnaryOp } from "../backend.ts";
+import { bind1 } from "../core/bind.ts";
+import { batchAligned } from "../core/batch.ts";
+import { type Aval, definePrimitive, type Primitive } from "../core/primitive.ts";
 import { checkDType, type DType, isFloat, promoteTypes } from "../dtype.ts";
 import { broadcastShapes, shapesEqual } from "../shape.ts";
-import { isTracked, record, type VjpFn } from "../tape.ts";
-import { isTensor, Tensor } from "../tensor.ts";
+import type { VjpFn } from "../tape.ts";
+import { isTensor, type Tensor } from "../tensor.ts";
 import { equal, greater, less } from "./comparison.ts";
 import { asTensor, type TensorLike } from "./creation.ts";
+import { broadcastTo } from "./layout.ts";
 import { sumToShape } from "./reduce.ts";
 import { floor, log, neg } from "./unary.ts";
 
 export * from "./comparison.ts";
 export * from "./unary.ts";
 
-function wrap(handle: unknown, like: Tensor, shape: readonly number[], dtype: DType): Tensor {
-  return new Tensor(handle, shape, dtype, like.backend);
+/** Parameters of the cast primitive. */
+export interface CastParams {
+  readonly dtype: DType;
+}
+
+/** Dtype conversion (float to integer: XLA's, see `cpu/elementwise.ts`). */
+export const CAST: Primitive<CastParams> = definePrimitive<CastParams>({
+  name: "cast",
+  abstractEval: ([x], { dtype }) => [{ shape: x.shape, dtype }],
+  vjp: ([x], _outs, { dtype }) => castVjp(x.dtype, dtype),
+  jvp: ([x], [t], p) => [[bind1(CAST, [x], p)], [t && isFloat(p.dtype) ? astype(t, p.dtype) : null]],
+  batch: ([x], [d], p) => [[bind1(CAST, [x], p)], [d]],
+});
+
+function castVjp(from: DType, to: DType): VjpFn {
+  return ([g]) => [g && isFloat(to) ? astype(g, from) : null];
 }
 
 /**
@@ -36,13 +57,7 @@ export function astype(x: TensorLike, dtype: DType): Tensor {
   const t = asTensor(x);
   checkDType("astype", dtype);
   if (t.dtype === dtype) return t;
-  const out = wrap(t.backend.cast(t, dtype), t, t.shape, dtype);
-  if (isFloat(t.dtype) && isFloat(dtype)) record([t], [out], astypeVjp(t.dtype));
-  return out;
-}
-
-function astypeVjp(from: DType): VjpFn {
-  return ([g]) => [g && astype(g, from)];
+  return bind1(CAST, [t], { dtype });
 }
 
 /**
@@ -74,31 +89,13 @@ export function coerce(a: TensorLike, b: TensorLike): [Tensor, Tensor] {
   return [astype(x, dt), astype(y, dt)];
 }
 
-const FLOAT_UNARY = new Set<UnaryOp>(["exp", "log", "log1p", "expm1", "sqrt", "tanh", "sigmoid", "sin", "cos"]);
-const BOOL_RESULT = new Set<BinaryOp>([
-  "equal",
-  "notEqual",
-  "greater",
-  "greaterEqual",
-  "less",
-  "lessEqual",
-  "logicalAnd",
-  "logicalOr",
-]);
-
 /**
- * How an op's VJP is built from its input `x` and output `y`, once, when
- * the op runs. The tape keeps the returned function, hence whatever it
- * closes over, until the backward pass has run it: it should name only the
- * tensors its rule reads (`exp` keeps `y`, `neg` nothing).
- */
-export type UnaryRule = (x: Tensor, y: Tensor) => (g: Tensor) => Tensor | null;
-
-/**
- * As {@link UnaryRule}, for a binary op: `(x, y, out)` to `g` to `[dx, dy]`
- * before un-broadcasting. `need` says which operands some tape will ask a
- * cotangent of (a constant operand never is), so that a rule keeps only
- * what those read: `x * 2` need not keep `x`.
+ * How a binary op's derivative is built from its operands `x`, `y` and
+ * output `out`, once, when the op runs: `g => [dx, dy]` before
+ * un-broadcasting. The tape keeps the returned function, hence whatever it
+ * closes over, until the backward pass has run it: `need` says which
+ * operands a cotangent or tangent is wanted for, so that the rule keeps
+ * only what those read (`x * 2` need not keep `x`).
  */
 export type BinaryRule = (
   x: Tensor,
@@ -107,53 +104,51 @@ export type BinaryRule = (
   need: readonly [boolean, boolean],
 ) => (g: Tensor) => [Tensor | null, Tensor | null];
 
-/**
- * A unary kernel call with dtype handling, recorded with `rule` when given
- * (no rule: zero gradient).
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * unary("exp", np.array([0]), (_x, y) => (g) => np.mul(g, y)); // [1]
- * ```
- */
-export function unary(op: UnaryOp, x: TensorLike, rule?: UnaryRule): Tensor {
-  let t = asTensor(x);
-  if (FLOAT_UNARY.has(op) && !isFloat(t.dtype)) t = astype(t, "float32");
-  if (op === "logicalNot" && t.dtype !== "bool") t = astype(t, "bool");
-  if (op === "neg" && t.dtype === "bool") {
-    throw new TypeError(`neg: negation of a bool tensor of shape [${t.shape}] is not defined; use logicalNot`);
-  }
-  const outDtype = op === "logicalNot" ? "bool" : t.dtype;
-  const out = wrap(t.backend.unary(op, t), t, t.shape, outDtype);
-  if (rule && isFloat(t.dtype)) record([t], [out], unaryVjp(rule(t, out)));
-  return out;
+/** The output aval of a broadcast binary op. */
+function broadcastAval(name: string, x: Aval, y: Aval, bool: boolean): Aval {
+  const shape = shapesEqual(x.shape, y.shape) ? x.shape : broadcastShapes(name, x.shape, y.shape);
+  return { shape, dtype: bool ? "bool" : x.dtype };
 }
 
-function unaryVjp(back: (g: Tensor) => Tensor | null): VjpFn {
-  return ([g]) => [g && back(g)];
+/** Element-wise batching: batch axes first, padded so that every operand broadcasts against the others. */
+function elementwiseBatch(
+  prim: Primitive<null>,
+  values: readonly Tensor[],
+  dims: readonly (number | null)[],
+): [Tensor[], number[]] {
+  let rank = 0;
+  values.forEach((v, i) => (rank = Math.max(rank, v.ndim - (dims[i] === null ? 0 : 1))));
+  return [[bind1(prim, values.map((v, i) => batchAligned(v, dims[i], rank)), null)], [0]];
 }
 
 /**
- * A broadcasting binary kernel call on operands of one (promoted) dtype,
- * recorded with `rule` when given; the rule's cotangents are summed back to
- * the operands' shapes.
+ * Declares a broadcasting binary primitive on operands of one dtype, with
+ * `rule` as its derivative (none: not differentiable) and `bool` results
+ * for comparisons.
  *
  * @example
  * ```ts
- * import { np } from "../mod.ts";
- * binary("add", np.array([1]), np.array([2, 3]), () => (g) => [g, g]); // [3, 4]
+ * const ADD = binaryPrimitive("add", () => (g) => [g, g]);
  * ```
  */
-export function binary(op: BinaryOp, a: TensorLike, b: TensorLike, rule?: BinaryRule): Tensor {
-  const [x, y] = coerce(a, b);
-  const shape = shapesEqual(x.shape, y.shape) ? x.shape : broadcastShapes(op, x.shape, y.shape);
-  const outDtype = BOOL_RESULT.has(op) ? "bool" : x.dtype;
-  const out = wrap(x.backend.binary(op, x, y, shape), x, shape, outDtype);
-  if (rule && isFloat(x.dtype)) {
-    record([x, y], [out], binaryVjp(rule(x, y, out, [isTracked(x), isTracked(y)]), x.shape, y.shape));
-  }
-  return out;
+export function binaryPrimitive(name: string, rule: BinaryRule | null, bool = false): Primitive<null> {
+  const prim: Primitive<null> = definePrimitive<null>({
+    name,
+    abstractEval: ([x, y]) => [broadcastAval(name, x, y, bool)],
+    nonDifferentiable: rule === null,
+    vjp: rule === null
+      ? undefined
+      : ([x, y], [out], _p, tracked) => binaryVjp(rule(x, y, out, [tracked[0], tracked[1]]), x.shape, y.shape),
+    jvp: rule === null ? undefined : ([x, y], [tx, ty]) => {
+      const out = bind1(prim, [x, y], null);
+      const dx = tx && rule(x, y, out, [true, false])(tx)[0];
+      const dy = ty && rule(x, y, out, [false, true])(ty)[1];
+      const sum = dx && dy ? add(dx, dy) : dx ?? dy;
+      return [[out], [sum && !shapesEqual(sum.shape, out.shape) ? broadcastTo(sum, out.shape) : sum]];
+    },
+    batch: (values, dims) => elementwiseBatch(prim, values, dims),
+  });
+  return prim;
 }
 
 function binaryVjp(
@@ -169,6 +164,67 @@ function binaryVjp(
 }
 
 /**
+ * Binds a binary primitive on `a` and `b` after converting them to one dtype.
+ *
+ * @example
+ * ```ts
+ * import { np } from "../mod.ts";
+ * binary(ADD, np.array([1]), np.array([2, 3])); // [3, 4]
+ * ```
+ */
+export function binary(prim: Primitive<null>, a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = coerce(a, b);
+  if (!shapesEqual(x.shape, y.shape)) broadcastShapes(prim.name, x.shape, y.shape);
+  return bind1(prim, [x, y], null);
+}
+
+/** `a + b`. */
+export const ADD: Primitive<null> = binaryPrimitive("add", () => (g) => [g, g]);
+/** `a - b`. */
+export const SUB: Primitive<null> = binaryPrimitive("sub", () => (g) => [g, neg(g)]);
+/** `a * b`. */
+export const MUL: Primitive<null> = binaryPrimitive("mul", (x, y, _out, [needX, needY]) => {
+  const forX = needX ? y : null, forY = needY ? x : null;
+  return (g) => [forX && mul(g, forX), forY && mul(g, forY)];
+});
+/** `a / b` (float operands). */
+export const DIV: Primitive<null> = binaryPrimitive("div", (_p, q, out, [needP, needQ]) => {
+  const quotient = needQ ? out : null;
+  return (g) => [needP ? div(g, q) : null, quotient && neg(div(mul(g, quotient), q))];
+});
+/** `a ** b`. */
+export const POW: Primitive<null> = binaryPrimitive("pow", (x, y, out, [needX, needY]) => {
+  const power = needY ? out : null;
+  return (g) => {
+    // As in JAX: d/dx is 0 where y == 0 (not 0 * inf at x == 0), and d/dy uses log(x) := 0 at x == 0.
+    const dx = needX ? mul(g, where(equal(y, 0), 0, mul(y, pow(x, sub(y, 1))))) : null;
+    if (!power) return [dx, null];
+    const xIsZero = equal(x, 0);
+    const safeLog = where(xIsZero, 0, log(where(xIsZero, 1, x)));
+    return [dx, mul(g, mul(power, safeLog))];
+  };
+});
+/** Element-wise maximum (ties split the gradient). */
+export const MAXIMUM: Primitive<null> = binaryPrimitive("maximum", (x, y) => (g) => {
+  const tie = equal(x, y);
+  return [tieSplit(g, greater(x, y), tie), tieSplit(g, less(x, y), tie)];
+});
+/** Element-wise minimum (ties split the gradient). */
+export const MINIMUM: Primitive<null> = binaryPrimitive("minimum", (x, y) => (g) => {
+  const tie = equal(x, y);
+  return [tieSplit(g, less(x, y), tie), tieSplit(g, greater(x, y), tie)];
+});
+/** Remainder with the divisor's sign. */
+export const MOD: Primitive<null> = binaryPrimitive("mod", (x, y, _out, [, needY]) => {
+  const operands = needY ? [x, y] : null;
+  return (g) => [g, operands && neg(mul(g, floor(div(operands[0], operands[1]))))];
+});
+
+function tieSplit(g: Tensor, pick: Tensor, tie: Tensor): Tensor {
+  return mul(g, add(astype(pick, g.dtype), mul(astype(tie, g.dtype), 0.5)));
+}
+
+/**
  * Element-wise `a + b` with broadcasting.
  *
  * @example
@@ -178,7 +234,7 @@ function binaryVjp(
  * ```
  */
 export function add(a: TensorLike, b: TensorLike): Tensor {
-  return binary("add", a, b, () => (g) => [g, g]);
+  return binary(ADD, a, b);
 }
 
 /**
@@ -191,7 +247,7 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
-  return binary("sub", a, b, () => (g) => [g, neg(g)]);
+  return binary(SUB, a, b);
 }
 
 /**
@@ -204,10 +260,7 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
-  return binary("mul", a, b, (x, y, _out, [needX, needY]) => {
-    const forX = needX ? y : null, forY = needY ? x : null;
-    return (g) => [forX && mul(g, forX), forY && mul(g, forY)];
-  });
+  return binary(MUL, a, b);
 }
 
 /**
@@ -222,10 +275,7 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
 export function div(a: TensorLike, b: TensorLike): Tensor {
   let [x, y] = coerce(a, b);
   if (!isFloat(x.dtype)) [x, y] = [astype(x, "float32"), astype(y, "float32")];
-  return binary("div", x, y, (_p, q, out, [needP, needQ]) => {
-    const quotient = needQ ? out : null;
-    return (g) => [needP ? div(g, q) : null, quotient && neg(div(mul(g, quotient), q))];
-  });
+  return binary(DIV, x, y);
 }
 
 /**
@@ -238,21 +288,7 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
-  return binary("pow", a, b, (x, y, out, [needX, needY]) => {
-    const power = needY ? out : null;
-    return (g) => {
-      // As in JAX: d/dx is 0 where y == 0 (not 0 * inf at x == 0), and d/dy uses log(x) := 0 at x == 0.
-      const dx = needX ? mul(g, where(equal(y, 0), 0, mul(y, pow(x, sub(y, 1))))) : null;
-      if (!power) return [dx, null];
-      const xIsZero = equal(x, 0);
-      const safeLog = where(xIsZero, 0, log(where(xIsZero, 1, x)));
-      return [dx, mul(g, mul(power, safeLog))];
-    };
-  });
-}
-
-function tieSplit(g: Tensor, pick: Tensor, tie: Tensor): Tensor {
-  return mul(g, add(astype(pick, g.dtype), mul(astype(tie, g.dtype), 0.5)));
+  return binary(POW, a, b);
 }
 
 /**
@@ -266,10 +302,7 @@ function tieSplit(g: Tensor, pick: Tensor, tie: Tensor): Tensor {
  * ```
  */
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
-  return binary("maximum", a, b, (x, y) => (g) => {
-    const tie = equal(x, y);
-    return [tieSplit(g, greater(x, y), tie), tieSplit(g, less(x, y), tie)];
-  });
+  return binary(MAXIMUM, a, b);
 }
 
 /**
@@ -282,10 +315,7 @@ export function maximum(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
-  return binary("minimum", a, b, (x, y) => (g) => {
-    const tie = equal(x, y);
-    return [tieSplit(g, less(x, y), tie), tieSplit(g, greater(x, y), tie)];
-  });
+  return binary(MINIMUM, a, b);
 }
 
 /**
@@ -299,10 +329,7 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function mod(a: TensorLike, b: TensorLike): Tensor {
-  return binary("mod", a, b, (x, y, _out, [, needY]) => {
-    const operands = needY ? [x, y] : null;
-    return (g) => [g, operands && neg(mul(g, floor(div(operands[0], operands[1]))))];
-  });
+  return binary(MOD, a, b);
 }
 
 /**
@@ -332,6 +359,30 @@ export function reciprocal(x: TensorLike): Tensor {
   return div(1, x);
 }
 
+/** `cond ? a : b` with broadcasting (cond bool, a and b of one dtype). */
+export const WHERE: Primitive<null> = definePrimitive<null>({
+  name: "where",
+  abstractEval: ([c, x, y]) => [{
+    shape: broadcastShapes("where", broadcastShapes("where", c.shape, x.shape), y.shape),
+    dtype: x.dtype,
+  }],
+  vjp: ([c, x, y]) => whereVjp(c, x.shape, y.shape),
+  jvp: ([c, x, y], [, tx, ty]) => {
+    const out = bind1(WHERE, [c, x, y], null);
+    if (tx === null && ty === null) return [[out], [null]];
+    const t = where(c, tx ?? 0, ty ?? 0);
+    return [[out], [shapesEqual(t.shape, out.shape) ? t : broadcastTo(t, out.shape)]];
+  },
+  batch: (values, dims) => elementwiseBatch(WHERE, values, dims),
+});
+
+function whereVjp(c: Tensor, xShape: readonly number[], yShape: readonly number[]): VjpFn {
+  return ([g]) => {
+    if (!g) return [null, null, null];
+    return [null, sumToShape(where(c, g, 0), xShape), sumToShape(where(c, 0, g), yShape)];
+  };
+}
+
 /**
  * Selects `a` where `cond` is true, else `b`, with broadcasting.
  *
@@ -346,24 +397,14 @@ export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   let c = asTensor(cond);
   if (c.dtype !== "bool") c = astype(c, "bool");
   const [x, y] = coerce(a, b);
-  let shape: number[];
   try {
-    shape = broadcastShapes("where", broadcastShapes("where", c.shape, x.shape), y.shape);
+    broadcastShapes("where", broadcastShapes("where", c.shape, x.shape), y.shape);
   } catch {
     throw new RangeError(
       `where: shapes [${c.shape}] (condition), [${x.shape}] and [${y.shape}] cannot be broadcast together`,
     );
   }
-  const out = wrap(x.backend.where(c, x, y, shape), x, shape, x.dtype);
-  if (isFloat(x.dtype)) record([x, y], [out], whereVjp(c, x.shape, y.shape));
-  return out;
-}
-
-function whereVjp(c: Tensor, xShape: readonly number[], yShape: readonly number[]): VjpFn {
-  return ([g]) => {
-    if (!g) return [null, null];
-    return [sumToShape(where(c, g, 0), xShape), sumToShape(where(c, 0, g), yShape)];
-  };
+  return bind1(WHERE, [c, x, y], null);
 }
 
 /**

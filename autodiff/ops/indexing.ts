@@ -5,14 +5,106 @@
  *
  * @module
  */
+import { bind1 } from "../core/bind.ts";
+import { batchFirst } from "../core/batch.ts";
+import { definePrimitive, type Primitive } from "../core/primitive.ts";
 import { normalizeAxis, type Shape } from "../shape.ts";
-import { isTensor, type NestedArray, Tensor } from "../tensor.ts";
-import { array, asTensor, type TensorLike } from "./creation.ts";
-import { broadcastTo, concatenate, derive, recordUnary, reshape, split } from "./layout.ts";
+import type { VjpFn } from "../tape.ts";
+import { isTensor, type NestedArray, type Tensor } from "../tensor.ts";
+import { arange, array, asTensor, fromTypedArray, type TensorLike } from "./creation.ts";
+import { add, astype, less, mul, where } from "./elementwise.ts";
+import { broadcastTo, concatenate, moveaxis, reshape, split } from "./layout.ts";
+
+/** Parameters of {@link GATHER}: the indexed axis. */
+export interface GatherParams {
+  readonly axis: number;
+}
+
+/**
+ * `out[..., i, ...] = x[..., indices[i], ...]` along `axis`, with int32
+ * indices `[k]` in `[-len, len)` (negative ones count from the end). An
+ * index out of that range is an error where the backend can check it
+ * synchronously (the CPU); a backend that cannot reads 0 there.
+ */
+export const GATHER: Primitive<GatherParams> = definePrimitive<GatherParams>({
+  name: "gather",
+  abstractEval: ([x, idx], { axis }) => [{ shape: replaceAxis(x.shape, axis, idx.shape[0]), dtype: x.dtype }],
+  vjp: ([x, idx], _o, { axis }) => gatherVjp(idx, axis, x.shape),
+  jvp: ([x, idx], [t], p) => [[bind1(GATHER, [x, idx], p)], [t && bind1(GATHER, [t, idx], p)]],
+  batch: ([x, idx], [dx, di], { axis }, size) => {
+    if (di === null) return [[bind1(GATHER, [batchFirst(x, dx, size), idx], { axis: axis + 1 })], [0]];
+    const k = idx.shape[di === 0 ? 1 : 0];
+    if (dx === null) {
+      // One index list per member: gather all of them at once and split the result's axis.
+      const flat = reshape(batchFirst(idx, di, size), [size * k]);
+      const out = bind1(GATHER, [x, flat], { axis });
+      return [[reshape(out, [...x.shape.slice(0, axis), size, k, ...x.shape.slice(axis + 1)])], [axis]];
+    }
+    // Both batched: offset each member's indices into the batch-merged axis.
+    const xs = moveaxis(batchFirst(x, dx, size), axis + 1, 1);
+    const len = xs.shape[1], rest = xs.shape.slice(2);
+    const merged = reshape(xs, [size * len, ...rest]);
+    const offsets = reshape(mul(arange(size), len), [size, 1]);
+    const flat = reshape(add(wrapNegative(batchFirst(idx, di, size), len), offsets), [size * k]);
+    const out = reshape(bind1(GATHER, [merged, flat], { axis: 0 }), [size, k, ...rest]);
+    return [[moveaxis(out, 1, axis + 1)], [0]];
+  },
+});
+
+/** Parameters of {@link SCATTER_ADD}: the indexed axis and the output shape. */
+export interface ScatterAddParams {
+  readonly axis: number;
+  readonly shape: Shape;
+}
+
+/** Adjoint of {@link GATHER}: sums `updates` into zeros of `shape` along `axis`. */
+export const SCATTER_ADD: Primitive<ScatterAddParams> = definePrimitive<ScatterAddParams>({
+  name: "scatter_add",
+  abstractEval: ([u], { shape }) => [{ shape, dtype: u.dtype }],
+  vjp: ([, idx], _o, { axis }) => ([g]) => [g && gather(g, idx, axis), null],
+  jvp: ([u, idx], [t], p) => [[bind1(SCATTER_ADD, [u, idx], p)], [t && bind1(SCATTER_ADD, [t, idx], p)]],
+  batch: ([u, idx], [du, di], { axis, shape }, size) => {
+    if (di === null) {
+      return [[bind1(SCATTER_ADD, [batchFirst(u, du, size), idx], { axis: axis + 1, shape: [size, ...shape] })], [0]];
+    }
+    const len = shape[axis];
+    const k = idx.shape[di === 0 ? 1 : 0];
+    const us = moveaxis(batchFirst(u, du, size), axis + 1, 1);
+    const rest = us.shape.slice(2);
+    const offsets = reshape(mul(arange(size), len), [size, 1]);
+    const flat = reshape(add(wrapNegative(batchFirst(idx, di, size), len), offsets), [size * k]);
+    const out = bind1(SCATTER_ADD, [reshape(us, [size * k, ...rest]), flat], { axis: 0, shape: [size * len, ...rest] });
+    return [[moveaxis(reshape(out, [size, len, ...rest]), 1, axis + 1)], [0]];
+  },
+});
+
+/** Holds the indices and the shape, not the gathered tensor. */
+function gatherVjp(idx: Tensor, axis: number, shape: Shape): VjpFn {
+  return ([g]) => [g && scatterAdd(g, idx, axis, shape), null];
+}
+
+function replaceAxis(shape: Shape, axis: number, n: number): number[] {
+  return [...shape.slice(0, axis), n, ...shape.slice(axis + 1)];
+}
+
+/** Indices with the negative ones counted from the end (so that offsets can be added to them). */
+function wrapNegative(idx: Tensor, len: number): Tensor {
+  return where(less(idx, 0), add(idx, len), idx);
+}
+
+/** `gather` and `scatterAdd` are each other's adjoint, so `take` has gradients of every order. */
+function gather(x: Tensor, idx: Tensor, axis: number): Tensor {
+  return bind1(GATHER, [x, idx], { axis });
+}
+
+function scatterAdd(g: Tensor, idx: Tensor, axis: number, shape: Shape): Tensor {
+  return bind1(SCATTER_ADD, [g, idx], { axis, shape });
+}
 
 /**
  * Takes elements along `axis` at integer `indices` (negative indices count
- * from the end; out-of-range indices are an error). Without `axis`, indexes
+ * from the end; out-of-range indices are an error, checked on the host for
+ * JS arrays and in the kernel for index tensors). Without `axis`, indexes
  * the flattened array.
  *
  * @example
@@ -27,52 +119,36 @@ export function take(x: TensorLike, indices: TensorLike, axis?: number | null): 
   let t = asTensor(x);
   if (axis === undefined || axis === null) t = reshape(t, [t.size]);
   const ax = normalizeAxis("take", axis ?? 0, t.ndim);
-  const { values, shape: idxShape } = readIndices("take", indices);
-  const len = t.shape[ax];
-  const fixed = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] < 0 ? values[i] + len : values[i];
-    if (!(v >= 0 && v < len)) {
-      throw new RangeError(`take: index ${values[i]} is out of bounds for axis ${ax} of shape [${t.shape}]`);
-    }
-    fixed[i] = v;
-  }
-  const gathered = gather(t, indexTensor(t, fixed), ax);
-  return reshape(gathered, [...t.shape.slice(0, ax), ...idxShape, ...t.shape.slice(ax + 1)]);
+  const idx = indexTensor("take", indices, t.shape[ax], ax, t.shape);
+  const gathered = gather(t, reshape(idx, [idx.size]), ax);
+  return reshape(gathered, [...t.shape.slice(0, ax), ...idx.shape, ...t.shape.slice(ax + 1)]);
 }
 
-/** Integer index values from a tensor, a number or (nested) JS arrays. */
-function readIndices(op: string, indices: TensorLike): { values: ArrayLike<number>; shape: readonly number[] } {
+/** Integer indices as an int32 tensor: a tensor is used as it is (the kernel checks its range), JS values are checked here. */
+function indexTensor(op: string, indices: TensorLike, len: number, ax: number, shape: Shape): Tensor {
   if (isTensor(indices)) {
     if (indices.dtype !== "int32" && indices.dtype !== "uint32") {
       throw new TypeError(`${op}: indices must be integers, got dtype ${indices.dtype} [${indices.shape}]`);
     }
-    return { values: indices.backend.readSync(indices), shape: indices.shape };
+    return astype(indices, "int32");
   }
   const t = array(indices as NestedArray | number, { dtype: "float64" });
   const values = t.dataSync();
-  if (!values.every(Number.isInteger)) {
-    throw new TypeError(`${op}: indices must be integers, got ${JSON.stringify(indices)}`);
+  const fixed = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v)) throw new TypeError(`${op}: indices must be integers, got ${JSON.stringify(indices)}`);
+    if (!(v >= -len && v < len)) {
+      throw new RangeError(`${op}: index ${v} is out of bounds for axis ${ax} of shape [${shape}]`);
+    }
+    fixed[i] = v < 0 ? v + len : v;
   }
-  return { values, shape: t.shape };
+  return fromTypedArray(fixed, t.shape, "int32");
 }
 
-function indexTensor(like: Tensor, idx: Int32Array): Tensor {
-  return new Tensor(like.backend.upload(idx, "int32"), [idx.length], "int32", like.backend);
+function hostIndices(idx: readonly number[] | Int32Array): Tensor {
+  return fromTypedArray(Int32Array.from(idx), [idx.length], "int32");
 }
-
-/** `gather` and `scatterAdd` are each other's adjoint, so `take` has gradients of every order. */
-function gather(t: Tensor, idx: Tensor, ax: number): Tensor {
-  const shape = [...t.shape.slice(0, ax), idx.size, ...t.shape.slice(ax + 1)];
-  return recordUnary(t, derive(t, t.backend.gather(t, idx, ax), shape), ungather, { idx, ax, shape: t.shape });
-}
-
-function scatterAdd(g: Tensor, idx: Tensor, ax: number, shape: Shape): Tensor {
-  return recordUnary(g, derive(g, g.backend.scatterAdd(g, idx, ax, shape), shape), unscatter, { idx, ax });
-}
-
-const ungather = (g: Tensor, p: { idx: Tensor; ax: number; shape: Shape }) => scatterAdd(g, p.idx, p.ax, p.shape);
-const unscatter = (h: Tensor, p: { idx: Tensor; ax: number }) => gather(h, p.idx, p.ax);
 
 /**
  * Reverses the order of elements along the given axes (all by default).
@@ -91,7 +167,7 @@ export function flip(x: TensorLike, axis?: number | readonly number[]): Tensor {
   let out = t;
   for (const a of axes) {
     const n = t.shape[a];
-    out = gather(out, indexTensor(t, new Int32Array(n).map((_, i) => n - 1 - i)), a);
+    out = gather(out, hostIndices(new Int32Array(n).map((_, i) => n - 1 - i)), a);
   }
   return out;
 }
@@ -163,7 +239,7 @@ export function repeat(x: TensorLike, repeats: number | readonly number[], axis?
   counts.forEach((r, i) => {
     for (let k = 0; k < r; k++) idx.push(i);
   });
-  return gather(t, indexTensor(t, Int32Array.from(idx)), ax);
+  return gather(t, hostIndices(idx), ax);
 }
 
 /**

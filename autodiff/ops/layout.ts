@@ -6,45 +6,155 @@
  *
  * @module
  */
+import { bind1 } from "../core/bind.ts";
+import { batchFirst } from "../core/batch.ts";
+import { definePrimitive, type Primitive } from "../core/primitive.ts";
 import { checkShape, normalizeAxis, type Shape, shapesEqual, sizeOf } from "../shape.ts";
-import { isFloat, promoteTypes } from "../dtype.ts";
-import { record, type VjpFn } from "../tape.ts";
-import { Tensor } from "../tensor.ts";
+import { promoteTypes } from "../dtype.ts";
+import type { VjpFn } from "../tape.ts";
+import type { Tensor } from "../tensor.ts";
 import { asTensor, full, type TensorLike } from "./creation.ts";
 import { astype } from "./elementwise.ts";
 import { sumToShape } from "./reduce.ts";
 
-/**
- * A tensor of `x`'s dtype and backend over a kernel's output `handle`.
- *
- * @example
- * ```ts
- * import { np } from "../mod.ts";
- * const x = np.ones([2]);
- * derive(x, x.handle, [2, 1]); // [[1], [1]]: x's storage, another shape
- * ```
- */
-export function derive(x: Tensor, handle: unknown, shape: Shape): Tensor {
-  return new Tensor(handle, shape, x.dtype, x.backend);
+/** Parameters of {@link RESHAPE} and {@link BROADCAST_TO}: the output shape. */
+export interface ShapeParams {
+  readonly shape: Shape;
 }
 
-/**
- * Records a one-input op whose VJP is `rule(g, arg)`. The rule is a
- * module-level function and `arg` all it reads (shapes, indices), so the
- * tape holds neither `x` nor `out`: a closure written inside the op would
- * keep the op's whole scope alive, its tensors included.
- *
- * @example
- * ```ts
- * import { np, type Tensor } from "../mod.ts";
- * const x = np.ones([2]);
- * recordUnary(x, np.neg(x), (g: Tensor) => np.neg(g), null); // its VJP: -g
- * ```
- */
-export function recordUnary<A>(x: Tensor, out: Tensor, rule: (g: Tensor, arg: A) => Tensor, arg: A): Tensor {
-  if (isFloat(x.dtype)) record([x], [out], ([g]) => [g && rule(g, arg)]);
-  return out;
+/** A new shape over the same elements (shares storage). */
+export const RESHAPE: Primitive<ShapeParams> = definePrimitive<ShapeParams>({
+  name: "reshape",
+  sharesStorage: true,
+  abstractEval: ([x], { shape }) => [{ shape, dtype: x.dtype }],
+  vjp: ([x]) => shapeVjp(reshapeBack, x.shape),
+  jvp: ([x], [t], p) => [[bind1(RESHAPE, [x], p)], [t && bind1(RESHAPE, [t], p)]],
+  batch: ([x], [d], { shape }, size) => [[bind1(RESHAPE, [batchFirst(x, d, size)], { shape: [size, ...shape] })], [0]],
+});
+
+const reshapeBack = (g: Tensor, shape: Shape) => reshape(g, shape);
+
+/** A VJP that reads only a shape (so that the tape holds no tensor). */
+function shapeVjp(rule: (g: Tensor, shape: Shape) => Tensor, shape: Shape): VjpFn {
+  return ([g]) => [g && rule(g, shape)];
 }
+
+/** Parameters of {@link TRANSPOSE}. */
+export interface TransposeParams {
+  /** Output axis `i` is input axis `perm[i]`. */
+  readonly perm: readonly number[];
+}
+
+/** An axis permutation. */
+export const TRANSPOSE: Primitive<TransposeParams> = definePrimitive<TransposeParams>({
+  name: "transpose",
+  abstractEval: ([x], { perm }) => [{ shape: perm.map((p) => x.shape[p]), dtype: x.dtype }],
+  vjp: (_x, _o, { perm }) => {
+    const inverse = new Array<number>(perm.length);
+    perm.forEach((p, i) => (inverse[p] = i));
+    return ([g]) => [g && transpose(g, inverse)];
+  },
+  jvp: ([x], [t], p) => [[bind1(TRANSPOSE, [x], p)], [t && bind1(TRANSPOSE, [t], p)]],
+  batch: ([x], [d], { perm }, size) => [
+    [bind1(TRANSPOSE, [batchFirst(x, d, size)], { perm: [0, ...perm.map((p) => p + 1)] })],
+    [0],
+  ],
+});
+
+/** Numpy broadcasting to a shape. */
+export const BROADCAST_TO: Primitive<ShapeParams> = definePrimitive<ShapeParams>({
+  name: "broadcast_to",
+  abstractEval: ([x], { shape }) => [{ shape, dtype: x.dtype }],
+  vjp: ([x]) => shapeVjp(sumToShape, x.shape),
+  jvp: ([x], [t], p) => [[bind1(BROADCAST_TO, [x], p)], [t && bind1(BROADCAST_TO, [t], p)]],
+  batch: ([x], [d], { shape }, size) => {
+    const first = batchFirst(x, d, size);
+    // Align the example's axes to the right of the target, as broadcasting does, behind the batch axis.
+    const padded = reshape(first, [
+      size,
+      ...new Array<number>(shape.length - (first.ndim - 1)).fill(1),
+      ...first.shape.slice(1),
+    ]);
+    return [[bind1(BROADCAST_TO, [padded], { shape: [size, ...shape] })], [0]];
+  },
+});
+
+/** Parameters of {@link SLICE}: element `i` of axis `d` is `starts[d] + i*steps[d]`, `sizes[d]` of them. */
+export interface SliceParams {
+  readonly starts: readonly number[];
+  readonly sizes: readonly number[];
+  readonly steps: readonly number[];
+}
+
+/** A strided slice. */
+export const SLICE: Primitive<SliceParams> = definePrimitive<SliceParams>({
+  name: "slice",
+  abstractEval: ([x], { sizes }) => [{ shape: sizes, dtype: x.dtype }],
+  vjp: ([x], _o, p) => unsliceVjp({ shape: x.shape, ...p }),
+  jvp: ([x], [t], p) => [[bind1(SLICE, [x], p)], [t && bind1(SLICE, [t], p)]],
+  batch: ([x], [d], p, size) => [[
+    bind1(SLICE, [batchFirst(x, d, size)], {
+      starts: [0, ...p.starts],
+      sizes: [size, ...p.sizes],
+      steps: [1, ...p.steps],
+    }),
+  ], [0]],
+});
+
+function unsliceVjp(p: { shape: Shape; starts: Shape; sizes: Shape; steps: Shape }): VjpFn {
+  return ([g]) => [g && unslice(g, p)];
+}
+
+/** Parameters of {@link PAD}: `[lo, hi]` non-negative widths per axis and the fill value. */
+export interface PadParams {
+  readonly pads: readonly (readonly [number, number])[];
+  readonly value: number;
+}
+
+/** Constant padding. */
+export const PAD: Primitive<PadParams> = definePrimitive<PadParams>({
+  name: "pad",
+  abstractEval: ([x], { pads }) => [{ shape: x.shape.map((d, i) => d + pads[i][0] + pads[i][1]), dtype: x.dtype }],
+  vjp: ([x], _o, { pads }) => unpadVjp(pads.map(([lo]) => lo), x.shape),
+  jvp: ([x], [t], p) => [[bind1(PAD, [x], p)], [t && bind1(PAD, [t], { pads: p.pads, value: 0 })]],
+  batch: (
+    [x],
+    [d],
+    p,
+    size,
+  ) => [[bind1(PAD, [batchFirst(x, d, size)], { pads: [[0, 0], ...p.pads], value: p.value })], [0]],
+});
+
+function unpadVjp(lo: Shape, shape: Shape): VjpFn {
+  return ([g]) => [g && slice(g, lo, lo.map((l, d) => l + shape[d]))];
+}
+
+/** Parameters of {@link CONCATENATE}. */
+export interface ConcatenateParams {
+  readonly axis: number;
+}
+
+/** Joins operands of one dtype along an existing axis. */
+export const CONCATENATE: Primitive<ConcatenateParams> = definePrimitive<ConcatenateParams>({
+  name: "concatenate",
+  abstractEval: (xs, { axis }) => {
+    const shape = xs[0].shape.slice();
+    shape[axis] = xs.reduce((n, x) => n + x.shape[axis], 0);
+    return [{ shape, dtype: xs[0].dtype }];
+  },
+  vjp: (xs, _o, { axis }) => concatenateVjp(xs.map((x) => x.shape[axis]), axis),
+  jvp: (xs, ts, p) => {
+    const out = bind1(CONCATENATE, xs, p);
+    if (ts.every((t) => t === null)) return [[out], [null]];
+    return [[out], [bind1(CONCATENATE, ts.map((t, i) => t ?? full(xs[i].shape, 0, { dtype: xs[i].dtype })), p)]];
+  },
+  batch: (
+    xs,
+    ds,
+    { axis },
+    size,
+  ) => [[bind1(CONCATENATE, xs.map((x, i) => batchFirst(x, ds[i], size)), { axis: axis + 1 })], [0]],
+});
 
 /**
  * Gives `x` a new shape with the same number of elements; one entry may be
@@ -75,7 +185,7 @@ export function reshape(x: TensorLike, shape: number | readonly number[]): Tenso
     throw new RangeError(`reshape: cannot reshape array of shape [${t.shape}] (size ${t.size}) into [${shape}]`);
   }
   if (shapesEqual(s, t.shape)) return t;
-  return recordUnary(t, derive(t, t.handle, s), reshape, t.shape);
+  return bind1(RESHAPE, [t], { shape: s });
 }
 
 /**
@@ -94,10 +204,7 @@ export function transpose(x: TensorLike, axes?: readonly number[]): Tensor {
     throw new RangeError(`transpose: axes [${axes}] are not a permutation of ${t.ndim} axes`);
   }
   if (perm.every((p, i) => p === i)) return t;
-  const shape = perm.map((p) => t.shape[p]);
-  const inverse = new Array<number>(perm.length);
-  perm.forEach((p, i) => (inverse[p] = i));
-  return recordUnary(t, derive(t, t.backend.transpose(t, perm), shape), transpose, inverse);
+  return bind1(TRANSPOSE, [t], { perm });
 }
 
 /**
@@ -196,7 +303,7 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
     throw new RangeError(`broadcastTo: cannot broadcast shape [${t.shape}] to [${s}]`);
   }
   if (t.size === sizeOf(s)) return reshape(t, s);
-  return recordUnary(t, derive(t, t.backend.broadcastTo(t, s), s), sumToShape, t.shape);
+  return bind1(BROADCAST_TO, [t], { shape: s });
 }
 
 /**
@@ -235,8 +342,7 @@ export function slice(
   }
   const sizes = starts.map((s, d) => Math.ceil((limits[d] - s) / steps[d]));
   if (shapesEqual(sizes, t.shape)) return t;
-  const out = derive(t, t.backend.slice(t, starts, sizes, steps), sizes);
-  return recordUnary(t, out, unslice, { shape: t.shape, starts, sizes, steps });
+  return bind1(SLICE, [t], { starts: starts.slice(), sizes, steps: steps.slice() });
 }
 
 /** Adjoint of {@link slice}: interior-pads the cotangent back into place. */
@@ -322,14 +428,7 @@ export function pad(x: TensorLike, padWidth: PadWidth, constantValue = 0): Tenso
     : t;
   const pads = widths.map(([lo, hi]) => [Math.max(0, lo), Math.max(0, hi)] as [number, number]);
   if (pads.every(([lo, hi]) => lo === 0 && hi === 0)) return cropped;
-  const shape = cropped.shape.map((d, i) => d + pads[i][0] + pads[i][1]);
-  const out = derive(cropped, cropped.backend.pad(cropped, pads, constantValue), shape);
-  return recordUnary(cropped, out, unpad, { lo: pads.map(([lo]) => lo), shape: cropped.shape });
-}
-
-/** Adjoint of {@link pad}: the cotangent without the padding. */
-function unpad(g: Tensor, p: { lo: Shape; shape: Shape }): Tensor {
-  return slice(g, p.lo, p.lo.map((lo, d) => lo + p.shape[d]));
+  return bind1(PAD, [cropped], { pads, value: constantValue });
 }
 
 /**
@@ -363,11 +462,7 @@ export function concatenate(xs: readonly TensorLike[], axis = 0): Tensor {
     }
   }
   if (ts.length === 1) return ts[0];
-  const shape = ts[0].shape.slice();
-  shape[ax] = ts.reduce((n, t) => n + t.shape[ax], 0);
-  const out = new Tensor(ts[0].backend.concatenate(ts, ax), shape, dtype, ts[0].backend);
-  if (isFloat(dtype)) record(ts, [out], concatenateVjp(ts.map((t) => t.shape[ax]), ax));
-  return out;
+  return bind1(CONCATENATE, ts, { axis: ax });
 }
 
 /** The VJP of a concatenation of parts of `lengths` along `ax` (it holds no part). */

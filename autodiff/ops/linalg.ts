@@ -4,14 +4,64 @@
  *
  * @module
  */
+import { bind1 } from "../core/bind.ts";
+import { batchAligned, batchFirst } from "../core/batch.ts";
+import { definePrimitive, type Primitive } from "../core/primitive.ts";
 import { broadcastShapes } from "../shape.ts";
-import { isFloat } from "../dtype.ts";
-import { record } from "../tape.ts";
-import { Tensor } from "../tensor.ts";
+import type { VjpFn } from "../tape.ts";
+import type { Tensor } from "../tensor.ts";
 import { asTensor, type TensorLike } from "./creation.ts";
-import { coerce, mul } from "./elementwise.ts";
+import { add, coerce, mul } from "./elementwise.ts";
 import { broadcastTo, expandDims, reshape, squeeze, transpose } from "./layout.ts";
 import { sum, sumToShape } from "./reduce.ts";
+
+/** Parameters of {@link MATMUL}: whether each operand is stored transposed over its last two axes. */
+export interface MatmulParams {
+  readonly transA: boolean;
+  readonly transB: boolean;
+}
+
+/**
+ * `op(a) @ op(b)` over broadcast batch axes, `[...batch, m, k] @
+ * [...batch, k, n]`; with `transA` the operand `a` is stored
+ * `[...batch, k, m]`, likewise `transB`. Its VJP is four such products, so
+ * gradients never materialise a transpose.
+ */
+export const MATMUL: Primitive<MatmulParams> = definePrimitive<MatmulParams>({
+  name: "matmul",
+  abstractEval: ([a, b], { transA, transB }) => {
+    const m = a.shape[a.shape.length - (transA ? 1 : 2)];
+    const n = b.shape[b.shape.length - (transB ? 2 : 1)];
+    const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+    return [{ shape: [...batch, m, n], dtype: a.dtype }];
+  },
+  vjp: ([x, y], _o, p) => matmulVjp(x, y, p),
+  jvp: ([x, y], [tx, ty], p) => {
+    const out = bind1(MATMUL, [x, y], p);
+    const dx = tx && bind1(MATMUL, [tx, y], p), dy = ty && bind1(MATMUL, [x, ty], p);
+    return [[out], [dx && dy ? add(dx, dy) : dx ?? dy]];
+  },
+  batch: ([a, b], [da, db], p, size) => {
+    // A batched left operand times a shared matrix is one product over the merged rows.
+    if (db === null && b.ndim === 2 && !p.transA && a.ndim === 3) {
+      const first = batchFirst(a, da, size);
+      const [, m, k] = first.shape;
+      const out = bind1(MATMUL, [reshape(first, [size * m, k]), b], p);
+      return [[reshape(out, [size, m, out.shape[1]])], [0]];
+    }
+    const rank = Math.max(a.ndim - (da === null ? 0 : 1), b.ndim - (db === null ? 0 : 1));
+    return [[bind1(MATMUL, [batchAligned(a, da, rank), batchAligned(b, db, rank)], p)], [0]];
+  },
+});
+
+function matmulVjp(x: Tensor, y: Tensor, { transA: transX, transB: transY }: MatmulParams): VjpFn {
+  return ([g], [needX, needY]) => {
+    if (!g) return [null, null];
+    const dx = needX ? (transX ? product(y, g, transY, true) : product(g, y, false, !transY)) : null;
+    const dy = needY ? (transY ? product(g, x, true, transX) : product(x, g, !transX, false)) : null;
+    return [dx && sumToShape(dx, x.shape), dy && sumToShape(dy, y.shape)];
+  };
+}
 
 /**
  * Matrix product with numpy semantics: 1-d operands are promoted to a row
@@ -41,39 +91,22 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
       }] are incompatible on the contracted axis (${k} vs ${y.shape[y.ndim - 2]})`,
     );
   }
-  let batch: number[];
   try {
-    batch = broadcastShapes("matmul", x.shape.slice(0, -2), y.shape.slice(0, -2));
+    broadcastShapes("matmul", x.shape.slice(0, -2), y.shape.slice(0, -2));
   } catch {
     throw new RangeError(
       `matmul: batch axes of shapes [${asTensor(a).shape}] and [${asTensor(b).shape}] cannot be broadcast together`,
     );
   }
-  let out = product(x, y, batch, false, false);
+  let out = product(x, y, false, false);
   if (vecA) out = squeeze(out, -2);
   if (vecB) out = squeeze(out, -1);
   return out;
 }
 
-/**
- * The matmul primitive: `op(x) @ op(y)` over the broadcast `batch` axes,
- * `op` transposing the last two axes where `transX`/`transY` say so. Its
- * VJP is four such products, so gradients never materialise a transpose.
- */
-function product(x: Tensor, y: Tensor, batch: readonly number[], transX: boolean, transY: boolean): Tensor {
-  const m = x.shape[x.ndim - (transX ? 1 : 2)];
-  const n = y.shape[y.ndim - (transY ? 2 : 1)];
-  const outShape = [...batch, m, n];
-  const out = new Tensor(x.backend.matmul(x, y, outShape, transX, transY), outShape, x.dtype, x.backend);
-  if (isFloat(x.dtype)) {
-    record([x, y], [out], ([g], [needX, needY]) => {
-      if (!g) return [null, null];
-      const dx = needX ? (transX ? product(y, g, batch, transY, true) : product(g, y, batch, false, !transY)) : null;
-      const dy = needY ? (transY ? product(g, x, batch, true, transX) : product(x, g, batch, !transX, false)) : null;
-      return [dx && sumToShape(dx, x.shape), dy && sumToShape(dy, y.shape)];
-    });
-  }
-  return out;
+/** `op(x) @ op(y)` (shapes checked by the caller). */
+function product(x: Tensor, y: Tensor, transA: boolean, transB: boolean): Tensor {
+  return bind1(MATMUL, [x, y], { transA, transB });
 }
 
 /**

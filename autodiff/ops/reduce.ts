@@ -4,34 +4,104 @@
  *
  * @module
  */
-import type { ReduceOp } from "../backend.ts";
+import { bind1 } from "../core/bind.ts";
+import { batchFirst } from "../core/batch.ts";
+import { definePrimitive, type Primitive } from "../core/primitive.ts";
 import { isFloat } from "../dtype.ts";
 import { normalizeAxes, normalizeAxis, shapesEqual } from "../shape.ts";
-import { noGrad, record, type VjpFn } from "../tape.ts";
-import { Tensor } from "../tensor.ts";
+import type { VjpFn } from "../tape.ts";
+import type { Tensor } from "../tensor.ts";
 import { asTensor, type TensorLike } from "./creation.ts";
 import { add, astype, div, equal, exp, log, mul, sqrt, square, sub, where } from "./elementwise.ts";
+import { stopGradient } from "./identity.ts";
 import { broadcastTo, reshape } from "./layout.ts";
 
 /** An axis argument: one axis, several, or all (`undefined`/`null`). */
 export type Axis = number | readonly number[] | null | undefined;
 
+/** Parameters of the reductions: the axes reduced away (sorted, distinct). */
+export interface ReduceParams {
+  readonly axes: readonly number[];
+}
+
 function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
   return shape.map((d, i) => (axes.includes(i) ? 1 : d));
 }
 
-function reducePrim(op: ReduceOp, name: string, x: TensorLike, axis: Axis, keepdims: boolean): Tensor {
+function reduceAval(x: { shape: readonly number[]; dtype: Tensor["dtype"] }, axes: readonly number[]) {
+  return [{ shape: x.shape.filter((_, i) => !axes.includes(i)), dtype: x.dtype }];
+}
+
+/** A reduction's batching: the batch axis first, the reduced axes after it. */
+function reduceBatch(prim: Primitive<ReduceParams>) {
+  return (
+    [x]: readonly Tensor[],
+    [d]: readonly (number | null)[],
+    { axes }: ReduceParams,
+    size: number,
+  ): [Tensor[], number[]] => [[bind1(prim, [batchFirst(x, d, size)], { axes: axes.map((a) => a + 1) })], [0]];
+}
+
+/** Sum over axes. */
+export const REDUCE_SUM: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
+  name: "reduce_sum",
+  abstractEval: ([x], { axes }) => reduceAval(x, axes),
+  vjp: ([x], _o, { axes }) => sumVjp(x.shape, keptShape(x.shape, axes)),
+  jvp: ([x], [t], p) => [[bind1(REDUCE_SUM, [x], p)], [t && bind1(REDUCE_SUM, [t], p)]],
+  batch: (v, d, p, n) => reduceBatch(REDUCE_SUM)(v, d, p, n),
+});
+
+/** A maximum's or minimum's derivative: the cotangent shared equally by the ties. */
+function extremumRule(prim: () => Primitive<ReduceParams>) {
+  return {
+    vjp: ([x]: readonly Tensor[], [y]: readonly Tensor[], { axes }: ReduceParams): VjpFn => selectVjp(x, y, axes),
+    jvp: ([x]: readonly Tensor[], [t]: readonly (Tensor | null)[], p: ReduceParams): [Tensor[], (Tensor | null)[]] => {
+      const y = bind1(prim(), [x], p);
+      return [[y], [t && sum(mul(t, tieShare(x, y, p.axes)), p.axes)]];
+    },
+  };
+}
+
+/** Maximum over axes. */
+export const REDUCE_MAX: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
+  name: "reduce_max",
+  abstractEval: ([x], { axes }) => reduceAval(x, axes),
+  ...extremumRule(() => REDUCE_MAX),
+  batch: (v, d, p, n) => reduceBatch(REDUCE_MAX)(v, d, p, n),
+});
+
+/** Minimum over axes. */
+export const REDUCE_MIN: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
+  name: "reduce_min",
+  abstractEval: ([x], { axes }) => reduceAval(x, axes),
+  ...extremumRule(() => REDUCE_MIN),
+  batch: (v, d, p, n) => reduceBatch(REDUCE_MIN)(v, d, p, n),
+});
+
+/** Product over axes. */
+export const REDUCE_PROD: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
+  name: "reduce_prod",
+  abstractEval: ([x], { axes }) => reduceAval(x, axes),
+  vjp: ([x], [y], { axes }) => prodVjp(x, y, axes),
+  jvp: ([x], [t], p) => {
+    const y = bind1(REDUCE_PROD, [x], p);
+    if (t === null) return [[y], [null]];
+    const yB = broadcastTo(reshape(y, keptShape(x.shape, p.axes)), x.shape);
+    return [[y], [sum(mul(t, prodOthers(x, p.axes, yB)), p.axes)]];
+  },
+  batch: (v, d, p, n) => reduceBatch(REDUCE_PROD)(v, d, p, n),
+});
+
+const REDUCTIONS = { sum: REDUCE_SUM, max: REDUCE_MAX, min: REDUCE_MIN, prod: REDUCE_PROD };
+
+function reducePrim(op: keyof typeof REDUCTIONS, name: string, x: TensorLike, axis: Axis, keepdims: boolean): Tensor {
   let t = asTensor(x);
   if ((op === "sum" || op === "prod") && t.dtype === "bool") t = astype(t, "int32");
   const axes = normalizeAxes(name, axis, t.ndim);
   if ((op === "max" || op === "min") && axes.some((a) => t.shape[a] === 0)) {
     throw new RangeError(`${name}: zero-size reduction over an axis of length 0 (shape [${t.shape}])`);
   }
-  const outShape = t.shape.filter((_, i) => !axes.includes(i));
-  let out = axes.length === 0 ? t : new Tensor(t.backend.reduce(op, t, axes), outShape, t.dtype, t.backend);
-  if (axes.length > 0 && isFloat(t.dtype)) {
-    record([t], [out], op === "sum" ? sumVjp(t.shape, keptShape(t.shape, axes)) : selectVjp(op, t, out, axes));
-  }
+  let out = axes.length === 0 ? t : bind1(REDUCTIONS[op], [t], { axes });
   if (keepdims) out = reshape(out, keptShape(t.shape, axes));
   return out;
 }
@@ -45,23 +115,35 @@ function sumVjp(shape: readonly number[], kept: readonly number[]): VjpFn {
   return ([g]) => [g && broadcastTo(reshape(g, kept), shape)];
 }
 
-/** The VJP of `max`, `min` or `prod`, which read the input and the result. */
-function selectVjp(op: ReduceOp, t: Tensor, y: Tensor, axes: number[]): VjpFn {
+/** Where `x` equals its reduced extremum `y`, `1 / (number of ties)`, else 0. */
+function tieShare(x: Tensor, y: Tensor, axes: readonly number[]): Tensor {
+  const kept = keptShape(x.shape, axes);
+  const hit = astype(equal(x, broadcastTo(reshape(y, kept), x.shape)), x.dtype);
+  return div(hit, broadcastTo(reshape(sum(hit, axes), kept), x.shape));
+}
+
+/** The VJP of `max` or `min`, which reads the input and the result: split among ties, as JAX does. */
+function selectVjp(x: Tensor, y: Tensor, axes: readonly number[]): VjpFn {
   return ([g]) => {
     if (!g) return [null];
-    const kept = keptShape(t.shape, axes);
-    const gB = broadcastTo(reshape(g, kept), t.shape);
-    const yB = broadcastTo(reshape(y, kept), t.shape);
-    if (op === "prod") return [mul(gB, prodOthers(t, axes, yB))];
-    // max/min: split among ties, as JAX does.
-    const hit = astype(equal(t, yB), t.dtype);
-    const count = broadcastTo(reshape(sum(hit, axes), kept), t.shape);
-    return [div(mul(gB, hit), count)];
+    const gB = broadcastTo(reshape(g, keptShape(x.shape, axes)), x.shape);
+    return [mul(gB, tieShare(x, y, axes))];
+  };
+}
+
+/** The VJP of `prod`. */
+function prodVjp(x: Tensor, y: Tensor, axes: readonly number[]): VjpFn {
+  return ([g]) => {
+    if (!g) return [null];
+    const kept = keptShape(x.shape, axes);
+    const gB = broadcastTo(reshape(g, kept), x.shape);
+    const yB = broadcastTo(reshape(y, kept), x.shape);
+    return [mul(gB, prodOthers(x, axes, yB))];
   };
 }
 
 /** Product of the other elements of each reduced group, exact when zeros occur. */
-function prodOthers(t: Tensor, axes: number[], yB: Tensor): Tensor {
+function prodOthers(t: Tensor, axes: readonly number[], yB: Tensor): Tensor {
   const kept = keptShape(t.shape, axes);
   const isZero = equal(t, 0);
   const safe = where(isZero, 1, t);
@@ -212,23 +294,40 @@ export function logsumexp(x: TensorLike, axis?: Axis, keepdims = false): Tensor 
   let t = asTensor(x);
   if (!isFloat(t.dtype)) t = astype(t, "float32");
   const axes = normalizeAxes("logsumexp", axis, t.ndim);
-  const shift = noGrad(() => {
-    const m = max(t, axes, true);
-    // inf - inf is NaN: an all-infinite group is shifted by 0 instead.
-    return where(equal(sub(m, m), 0), m, 0);
-  });
+  const m = stopGradient(max(t, axes, true));
+  // inf - inf is NaN: an all-infinite group is shifted by 0 instead.
+  const shift = where(equal(sub(m, m), 0), m, 0);
   let out = add(log(sum(exp(sub(t, shift)), axes, true)), shift);
   if (!keepdims) out = reshape(out, t.shape.filter((_, i) => !axes.includes(i)));
   return out;
 }
+
+/** Parameters of `argmax`/`argmin`: the axis reduced away. */
+export interface ArgReduceParams {
+  readonly axis: number;
+}
+
+function argPrimitive(name: "argmax" | "argmin"): Primitive<ArgReduceParams> {
+  const prim: Primitive<ArgReduceParams> = definePrimitive<ArgReduceParams>({
+    name,
+    abstractEval: ([x], { axis }) => [{ shape: x.shape.filter((_, i) => i !== axis), dtype: "int32" }],
+    nonDifferentiable: true,
+    batch: ([x], [d], { axis }, size) => [[bind1(prim, [batchFirst(x, d, size)], { axis: axis + 1 })], [0]],
+  });
+  return prim;
+}
+
+/** Index of the first maximum along an axis. */
+export const ARGMAX: Primitive<ArgReduceParams> = argPrimitive("argmax");
+/** Index of the first minimum along an axis. */
+export const ARGMIN: Primitive<ArgReduceParams> = argPrimitive("argmin");
 
 function argReduce(op: "argmax" | "argmin", x: TensorLike, axis: number | null | undefined, keepdims: boolean): Tensor {
   const original = asTensor(x);
   const t = axis === undefined || axis === null ? reshape(original, [original.size]) : original;
   const ax = normalizeAxis(op, axis ?? 0, t.ndim);
   if (t.shape[ax] === 0) throw new RangeError(`${op}: empty axis ${ax} in shape [${original.shape}]`);
-  const outShape = t.shape.filter((_, i) => i !== ax);
-  const out = new Tensor(t.backend.argReduce(op, t, ax), outShape, "int32", t.backend);
+  const out = bind1(op === "argmax" ? ARGMAX : ARGMIN, [t], { axis: ax });
   if (!keepdims) return out;
   // Without an axis every axis of the input was reduced.
   return reshape(out, t === original ? keptShape(t.shape, [ax]) : original.shape.map(() => 1));

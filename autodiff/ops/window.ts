@@ -6,21 +6,31 @@
  *   (stride 1) of the cotangent dilated by the strides and padded by
  *   `window - 1 - lo` before: pads, reshapes and the primitive itself, so it
  *   runs on every backend and is differentiable again.
- * - max: the backend's select-and-scatter routes each cotangent to the first
- *   maximum of its window (XLA's `select_and_scatter` with `>=`). Its own
- *   derivative (needed only for second-order gradients through a max window)
- *   is not implemented and throws a clear error.
+ * - max: select-and-scatter routes each cotangent to the first maximum of
+ *   its window (XLA's `select_and_scatter` with `>=`); its transpose,
+ *   window-select, picks each window's element at that position. The two
+ *   are each other's derivative with respect to the cotangent, and
+ *   window-select is also the max window's forward derivative, so max
+ *   pooling has derivatives of every order in both modes.
  *
  * @module
  */
-import type { WindowParams } from "../backend.ts";
-import { isFloat } from "../dtype.ts";
-import { record, type VjpFn } from "../tape.ts";
-import { Tensor } from "../tensor.ts";
+import { bind1 } from "../core/bind.ts";
+import { batchFirst } from "../core/batch.ts";
+import { type Aval, definePrimitive, type Primitive } from "../core/primitive.ts";
+import type { VjpFn } from "../tape.ts";
+import type { Tensor } from "../tensor.ts";
 import { asTensor, type TensorLike } from "./creation.ts";
 import { astype } from "./elementwise.ts";
 import { broadcastTo, pad, reshape, slice } from "./layout.ts";
 import { type Padding, resolvePadding } from "./conv.ts";
+
+/** Options of a windowed reduction over every axis. */
+export interface WindowParams {
+  readonly window: readonly number[];
+  readonly strides: readonly number[];
+  readonly padding: readonly (readonly [number, number])[];
+}
 
 /** Options of {@link reduceWindow}, named as in `jax.lax.reduce_window`. */
 export interface ReduceWindowOptions {
@@ -43,12 +53,60 @@ function windowOutShape(shape: readonly number[], p: WindowParams): number[] {
   });
 }
 
-/** The primitive with its VJP. */
+/** The window params with a leading batch axis of window and stride 1. */
+function batchedParams(p: WindowParams): WindowParams {
+  return { window: [1, ...p.window], strides: [1, ...p.strides], padding: [[0, 0], ...p.padding] };
+}
+
+function windowAval([x]: readonly Aval[], p: WindowParams): Aval[] {
+  return [{ shape: windowOutShape(x.shape, p), dtype: x.dtype }];
+}
+
+/** Window sums. */
+export const REDUCE_WINDOW_SUM: Primitive<WindowParams> = definePrimitive<WindowParams>({
+  name: "reduce_window_sum",
+  abstractEval: windowAval,
+  vjp: ([x], _o, p) => sumWindowVjp(x.shape, p),
+  jvp: ([x], [t], p) => [[bind1(REDUCE_WINDOW_SUM, [x], p)], [t && bind1(REDUCE_WINDOW_SUM, [t], p)]],
+  batch: ([x], [d], p, size) => [[bind1(REDUCE_WINDOW_SUM, [batchFirst(x, d, size)], batchedParams(p))], [0]],
+});
+
+/** Window maxima. */
+export const REDUCE_WINDOW_MAX: Primitive<WindowParams> = definePrimitive<WindowParams>({
+  name: "reduce_window_max",
+  abstractEval: windowAval,
+  vjp: ([x], _o, p) => ([g]) => [g && selectAndScatterMax(x, g, p)],
+  jvp: ([x], [t], p) => [[bind1(REDUCE_WINDOW_MAX, [x], p)], [t && windowSelectMax(x, t, p)]],
+  batch: ([x], [d], p, size) => [[bind1(REDUCE_WINDOW_MAX, [batchFirst(x, d, size)], batchedParams(p))], [0]],
+});
+
+/** `(x, cot)`: each window's cotangent added at the first maximum of `x` in it (shape of `x`). */
+export const SELECT_AND_SCATTER_MAX: Primitive<WindowParams> = definePrimitive<WindowParams>({
+  name: "select_and_scatter_max",
+  abstractEval: ([x]) => [x],
+  // Linear in the cotangent; piecewise constant in x.
+  vjp: ([x], _o, p) => ([g]) => [null, g && windowSelectMax(x, g, p)],
+  jvp: ([x, c], [, tc], p) => [[bind1(SELECT_AND_SCATTER_MAX, [x, c], p)], [tc && selectAndScatterMax(x, tc, p)]],
+  batch: ([x, c], [dx, dc], p, size) => [
+    [bind1(SELECT_AND_SCATTER_MAX, [batchFirst(x, dx, size), batchFirst(c, dc, size)], batchedParams(p))],
+    [0],
+  ],
+});
+
+/** `(x, h)`: each window's element of `h` at the first maximum of `x` in it (shape of the windows). */
+export const WINDOW_SELECT_MAX: Primitive<WindowParams> = definePrimitive<WindowParams>({
+  name: "window_select_max",
+  abstractEval: ([x, h], p) => windowAval([{ shape: x.shape, dtype: h.dtype }], p),
+  vjp: ([x], _o, p) => ([g]) => [null, g && selectAndScatterMax(x, g, p)],
+  jvp: ([x, h], [, th], p) => [[bind1(WINDOW_SELECT_MAX, [x, h], p)], [th && windowSelectMax(x, th, p)]],
+  batch: ([x, h], [dx, dh], p, size) => [
+    [bind1(WINDOW_SELECT_MAX, [batchFirst(x, dx, size), batchFirst(h, dh, size)], batchedParams(p))],
+    [0],
+  ],
+});
+
 function reduceWindowPrim(op: "sum" | "max", x: Tensor, params: WindowParams): Tensor {
-  const outShape = windowOutShape(x.shape, params);
-  const out = new Tensor(x.backend.reduceWindow(op, x, params, outShape), outShape, x.dtype, x.backend);
-  if (isFloat(x.dtype)) record([x], [out], op === "sum" ? sumWindowVjp(x.shape, params) : maxWindowVjp(x, params));
-  return out;
+  return bind1(op === "sum" ? REDUCE_WINDOW_SUM : REDUCE_WINDOW_MAX, [x], params);
 }
 
 /** A window sum's VJP reads only the input's shape (built apart so as not to hold the input). */
@@ -56,8 +114,12 @@ function sumWindowVjp(shape: readonly number[], params: WindowParams): VjpFn {
   return ([g]) => [g && sumWindowTranspose(g, shape, params)];
 }
 
-function maxWindowVjp(x: Tensor, params: WindowParams): VjpFn {
-  return ([g]) => [g && selectAndScatterMax(x, g, params)];
+function selectAndScatterMax(x: Tensor, cot: Tensor, params: WindowParams): Tensor {
+  return bind1(SELECT_AND_SCATTER_MAX, [x, cot], params);
+}
+
+function windowSelectMax(x: Tensor, h: Tensor, params: WindowParams): Tensor {
+  return bind1(WINDOW_SELECT_MAX, [x, h], params);
 }
 
 /** Inserts `factor - 1` zeros between neighbours along every axis. */
@@ -100,21 +162,6 @@ function sumWindowTranspose(g: Tensor, inShape: readonly number[], p: WindowPara
     strides: p.window.map(() => 1),
     padding: p.window.map((): [number, number] => [0, 0]),
   });
-}
-
-function selectAndScatterMax(x: Tensor, cot: Tensor, params: WindowParams): Tensor {
-  const out = new Tensor(x.backend.selectAndScatterMax(x, cot, params), x.shape, x.dtype, x.backend);
-  record([x, cot], [out], unsupportedSecondOrder(params.window, x.shape));
-  return out;
-}
-
-function unsupportedSecondOrder(window: readonly number[], shape: readonly number[]): VjpFn {
-  return ([g]) => {
-    if (!g) return [null, null];
-    throw new Error(
-      `${OP}: second-order gradients through a max window (window [${window}] on shape [${shape}]) are not supported`,
-    );
-  };
 }
 
 function positiveInts(what: string, v: readonly number[] | undefined, x: Tensor, fallback: number): number[] {
