@@ -475,7 +475,10 @@ describe("errors name the function and the offending value", () => {
   test("bad probabilities and populations", () => {
     assert.throws(() => random.bernoulli(k, 1.5, [2]), /random\.bernoulli: p must lie in \[0, 1\], got 1\.5/);
     assert.throws(() => random.bernoulli(k, NaN), /random\.bernoulli: p must lie/);
-    assert.throws(() => random.bernoulli(k, np.array([0.5, 2]), [2]), /random\.bernoulli: p must lie/);
+    assert.throws(
+      () => random.bernoulli(k, np.array([0.5, 2]), [2]),
+      /random\.bernoulli: p must be in \[0, 1\], got 2 at flat index 1/,
+    );
     assert.throws(
       () => random.bernoulli(k, np.ones([3]), [2]),
       /random\.bernoulli: p of shape \[3\] does not broadcast to shape \[2\]/,

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Backend, KernelTensor } from "../backend.ts";
+import { type Kernel, registerKernel } from "../core/kernels.ts";
 import type { TypedArray } from "../dtype.ts";
 
 /**
@@ -38,3 +39,16 @@ export const cpuBackend: Backend = {
   read: (x) => Promise.resolve(cpuData(x)),
   dispose: () => {},
 };
+
+/**
+ * Registers `kernel` as the CPU backend's implementation of the primitive
+ * named `prim`.
+ *
+ * @example
+ * ```ts
+ * registerCpuKernel<null>("my_primitive", ([x]) => [myLoop(cpuData(x))]);
+ * ```
+ */
+export function registerCpuKernel<P>(prim: string, kernel: Kernel<P>): void {
+  registerKernel(prim, cpuBackend.name, kernel);
+}

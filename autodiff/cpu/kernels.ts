@@ -8,17 +8,18 @@
  * @module
  */
 import type { DataHandle, KernelTensor } from "../backend.ts";
-import { type Kernel, registerKernel } from "../core/kernels.ts";
+import type { Kernel } from "../core/kernels.ts";
 import { allocate, type TypedArray } from "../dtype.ts";
 import { erf, erfinv, erfinvFloat32 } from "../erf.ts";
 import type { CastParams } from "../ops/elementwise.ts";
+import type { CheckValuesParams } from "../ops/identity.ts";
 import type { ConvParams } from "../ops/conv.ts";
 import type { GatherParams, ScatterAddParams } from "../ops/indexing.ts";
 import type { ConcatenateParams, PadParams, ShapeParams, SliceParams, TransposeParams } from "../ops/layout.ts";
 import type { MatmulParams } from "../ops/linalg.ts";
 import type { ArgReduceParams, ReduceParams } from "../ops/reduce.ts";
 import type { WindowParams } from "../ops/window.ts";
-import { cpuData } from "./backend.ts";
+import { cpuData, registerCpuKernel } from "./backend.ts";
 import { convKernel } from "./conv.ts";
 import { binaryKernel, type BinaryOp, castKernel, unaryKernel, type UnaryOp, whereKernel } from "./elementwise.ts";
 import {
@@ -33,18 +34,7 @@ import {
 import { matmulKernel } from "./matmul.ts";
 import { argReduceKernel, reduceKernel, type ReduceOp } from "./reduce.ts";
 import { reduceWindowKernel, selectAndScatterMaxKernel, windowSelectMaxKernel } from "./window.ts";
-
-/**
- * Registers `kernel` for `prim` on the CPU backend.
- *
- * @example
- * ```ts
- * registerCpuKernel(MY_PRIMITIVE, ([x]) => [myLoop(cpuData(x))]);
- * ```
- */
-export function registerCpuKernel<P>(prim: string, kernel: Kernel<P>): void {
-  registerKernel(prim, "cpu", kernel);
-}
+import "./random.ts";
 
 /** The typed array of each operand's storage. */
 type Out = DataHandle[];
@@ -160,3 +150,15 @@ registerCpuKernel<WindowParams>("select_and_scatter_max", ([x, cot], params): Ou
 registerCpuKernel<WindowParams>("window_select_max", ([x, h], params, [out]): Out => [
   windowSelectMaxKernel(cpuData(x), x.shape, cpuData(h), params, out.shape, h.dtype),
 ]);
+
+registerCpuKernel<CheckValuesParams>("check_values", ([x], { min, max, integer, what }): Out => {
+  const data = cpuData(x);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!(v >= min && v <= max) || (integer && !Number.isInteger(v))) {
+      const want = `${integer ? "integers " : ""}in [${min}, ${max}]`;
+      throw new RangeError(`${what} must be ${want}, got ${Number.isNaN(v) ? "NaN" : v} at flat index ${i}`);
+    }
+  }
+  return [x.handle];
+});

@@ -10,6 +10,9 @@ import "../cpu/kernels.ts";
 import { allocate, checkDType, type DType, type TypedArray, weakScalarDType } from "../dtype.ts";
 import { checkShape, type Shape, sizeOf } from "../shape.ts";
 import { isTensor, type NestedArray, Tensor } from "../tensor.ts";
+import { bind1 } from "../core/bind.ts";
+import { CAST } from "./elementwise.ts";
+import { RESHAPE } from "./layout.ts";
 
 registerBackend(cpuBackend);
 
@@ -35,7 +38,16 @@ function typedArrayDType(values: TypedArray): DType {
   return "float32";
 }
 
-function flattenNested(op: string, values: NestedArray): { flat: (number | boolean)[]; shape: number[] } {
+/**
+ * The values of nested JS arrays in row-major order, and their shape
+ * (ragged or non-numeric arrays are an error naming `op`).
+ *
+ * @example
+ * ```ts
+ * flattenNested("np.array", [[1, 2], [3, 4]]); // { flat: [1, 2, 3, 4], shape: [2, 2] }
+ * ```
+ */
+export function flattenNested(op: string, values: NestedArray): { flat: (number | boolean)[]; shape: number[] } {
   const shape: number[] = [];
   let probe: NestedArray = values;
   while (Array.isArray(probe)) {
@@ -93,11 +105,13 @@ export function array(values: TensorLike, options: ArrayOptions = {}): Tensor {
   const op = "np.array";
   if (options.dtype !== undefined) checkDType(op, options.dtype);
   if (isTensor(values)) {
-    let t = values;
-    if (options.dtype && options.dtype !== t.dtype) {
-      t = fromTypedArray(castValues(t.dataSync(), options.dtype), t.shape, options.dtype);
+    // Ops, not a read: the tensor may live on a device.
+    let t = options.dtype && options.dtype !== values.dtype ? bind1(CAST, [values], { dtype: options.dtype }) : values;
+    if (options.shape) {
+      const s = checkShape(op, options.shape);
+      if (sizeOf(s) !== t.size) throw new RangeError(`${op}: ${t.size} values cannot take shape [${s}]`);
+      t = bind1(RESHAPE, [t], { shape: s });
     }
-    if (options.shape) t = fromTypedArray(t.dataSync(), checkShape(op, options.shape), t.dtype);
     return t;
   }
   let flat: ArrayLike<number | boolean>;

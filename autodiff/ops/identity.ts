@@ -62,3 +62,45 @@ export function stopGradient<T extends PyTree>(x: T): T {
   const [ls, def] = flatten(x);
   return unflatten(def, ls.map((l) => (isTensor(l) ? bind1(STOP_GRADIENT, [l], null) : l))) as T;
 }
+
+/** Parameters of {@link CHECK_VALUES}: the range every element must lie in, and who asks. */
+export interface CheckValuesParams {
+  /** Smallest allowed value. */
+  readonly min: number;
+  /** Largest allowed value. */
+  readonly max: number;
+  /** Whether every value must be an integer. */
+  readonly integer: boolean;
+  /** The function and argument named in the error, e.g. `"random.bernoulli: p"`. */
+  readonly what: string;
+}
+
+/**
+ * The identity, with its values checked where the backend can read them
+ * synchronously (the CPU kernel throws a RangeError naming `what` and the
+ * first offending value; a backend that cannot check passes the values
+ * through). How ops validate tensor arguments without reading them back.
+ */
+export const CHECK_VALUES: Primitive<CheckValuesParams> = definePrimitive<CheckValuesParams>({
+  name: "check_values",
+  abstractEval: ([x]) => [x],
+  vjp: () => ([g]) => [g],
+  jvp: ([x], [t], p) => [[bind1(CHECK_VALUES, [x], p)], [t]],
+  batch: ([x], [d], p) => [[bind1(CHECK_VALUES, [x], p)], [d]],
+  composition: ([x]) => [alias(x)],
+});
+
+/**
+ * `x` unchanged, after checking that its values lie in `[min, max]` (and
+ * are integers, with `integer`) where the backend can (see
+ * {@link CHECK_VALUES}).
+ *
+ * @example
+ * ```ts
+ * import { np } from "../mod.ts";
+ * checkValues(np.array([0.2, 0.7]), { min: 0, max: 1, integer: false, what: "random.bernoulli: p" });
+ * ```
+ */
+export function checkValues(x: Tensor, params: CheckValuesParams): Tensor {
+  return bind1(CHECK_VALUES, [x], params);
+}

@@ -11,7 +11,7 @@ import { definePrimitive, type Primitive } from "../core/primitive.ts";
 import { normalizeAxis, type Shape } from "../shape.ts";
 import type { VjpFn } from "../tape.ts";
 import { isTensor, type NestedArray, type Tensor } from "../tensor.ts";
-import { arange, array, asTensor, fromTypedArray, type TensorLike } from "./creation.ts";
+import { arange, asTensor, flattenNested, fromTypedArray, type TensorLike } from "./creation.ts";
 import { add, astype, less, mul, where } from "./elementwise.ts";
 import { broadcastTo, concatenate, moveaxis, reshape, split } from "./layout.ts";
 
@@ -132,18 +132,23 @@ function indexTensor(op: string, indices: TensorLike, len: number, ax: number, s
     }
     return astype(indices, "int32");
   }
-  const t = array(indices as NestedArray | number, { dtype: "float64" });
-  const values = t.dataSync();
+  const { flat: values, shape: idxShape } = typeof indices === "number"
+    ? { flat: [indices], shape: [] }
+    : ArrayBuffer.isView(indices)
+    ? { flat: Array.from(indices), shape: [indices.length] }
+    : flattenNested(op, indices as NestedArray);
   const fixed = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (!Number.isInteger(v)) throw new TypeError(`${op}: indices must be integers, got ${JSON.stringify(indices)}`);
+    if (typeof v !== "number" || !Number.isInteger(v)) {
+      throw new TypeError(`${op}: indices must be integers, got ${JSON.stringify(indices)}`);
+    }
     if (!(v >= -len && v < len)) {
       throw new RangeError(`${op}: index ${v} is out of bounds for axis ${ax} of shape [${shape}]`);
     }
     fixed[i] = v < 0 ? v + len : v;
   }
-  return fromTypedArray(fixed, t.shape, "int32");
+  return fromTypedArray(fixed, idxShape, "int32");
 }
 
 function hostIndices(idx: readonly number[] | Int32Array): Tensor {

@@ -4,10 +4,12 @@
  *
  * @module
  */
+import { bind1 } from "../core/bind.ts";
 import { fromTypedArray } from "../ops/creation.ts";
-import { checkShape, sizeOf } from "../shape.ts";
+import { reshape, slice } from "../ops/layout.ts";
+import { checkShape } from "../shape.ts";
 import { isTensor, type Tensor } from "../tensor.ts";
-import { hashWords, randomWords } from "../threefry.ts";
+import { RANDOM_BITS, RANDOM_FOLD_IN, RANDOM_SPLIT } from "./primitives.ts";
 
 /** A random key: a uint32 tensor of shape `[2]` (JAX's legacy raw key). */
 export type PRNGKey = Tensor;
@@ -15,27 +17,18 @@ export type PRNGKey = Tensor;
 /** A shape, or a single length for a 1-D result. */
 export type ShapeLike = readonly number[] | number;
 
-// Words of the keys made here, so that reading a key never waits on a device.
-const KEY_WORDS = new WeakMap<Tensor, readonly [number, number]>();
-
 /**
- * The two words of a key, checked (`op` names the caller in errors).
+ * `k`, checked to be a key (`op` names the caller in errors). Its words
+ * are never read here: the samplers' kernels read them where they live.
  *
  * @example
  * ```ts
- * import { key, keyWords } from "./keys.ts";
- * keyWords("split", key(3)); // [0, 3]
+ * import { checkKey, key } from "./keys.ts";
+ * checkKey("split", key(3));
  * ```
  */
-export function keyWords(op: string, k: unknown): readonly [number, number] {
-  if (isTensor(k)) {
-    const cached = KEY_WORDS.get(k);
-    if (cached) return cached;
-    if (k.dtype === "uint32" && k.ndim === 1 && k.shape[0] === 2) {
-      const d = k.backend.readSync(k);
-      return [d[0], d[1]];
-    }
-  }
+export function checkKey(op: string, k: unknown): PRNGKey {
+  if (isTensor(k) && k.dtype === "uint32" && k.ndim === 1 && k.shape[0] === 2) return k;
   const got = isTensor(k) ? `a ${k.dtype} tensor of shape [${k.shape}]` : String(k);
   throw new TypeError(`random.${op}: expected a key (a uint32 tensor of shape [2] from random.key), got ${got}`);
 }
@@ -50,9 +43,7 @@ export function keyWords(op: string, k: unknown): readonly [number, number] {
  * ```
  */
 export function makeKey(w0: number, w1: number): PRNGKey {
-  const k = fromTypedArray(new Uint32Array([w0, w1]), [2], "uint32");
-  KEY_WORDS.set(k, [w0 >>> 0, w1 >>> 0]);
-  return k;
+  return fromTypedArray(new Uint32Array([w0, w1]), [2], "uint32");
 }
 
 /**
@@ -105,7 +96,7 @@ export function key(seed: number | bigint): PRNGKey {
  * ```
  */
 export function keyData(k: PRNGKey): Uint32Array {
-  return new Uint32Array(keyWords("keyData", k));
+  return new Uint32Array(checkKey("keyData", k).dataSync());
 }
 
 /**
@@ -120,10 +111,10 @@ export function keyData(k: PRNGKey): Uint32Array {
  * ```
  */
 export function split(k: PRNGKey, n = 2): PRNGKey[] {
-  const [a, b] = keyWords("split", k);
+  checkKey("split", k);
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`random.split: n must be a non-negative integer, got ${n}`);
-  const w = randomWords(a, b, 2 * n);
-  return Array.from({ length: n }, (_, i) => makeKey(w[2 * i], w[2 * i + 1]));
+  const keys = bind1(RANDOM_SPLIT, [k], { count: n });
+  return Array.from({ length: n }, (_, i) => reshape(slice(keys, [i, 0], [i + 1, 2]), [2]));
 }
 
 /**
@@ -138,12 +129,11 @@ export function split(k: PRNGKey, n = 2): PRNGKey[] {
  * ```
  */
 export function foldIn(k: PRNGKey, data: number): PRNGKey {
-  const [a, b] = keyWords("foldIn", k);
+  checkKey("foldIn", k);
   if (!Number.isInteger(data) || data < -(2 ** 31) || data >= 2 ** 32) {
     throw new RangeError(`random.foldIn: data must be an integer in [-2^31, 2^32), got ${data}`);
   }
-  const w = hashWords(a, b, new Uint32Array([0, data >>> 0]));
-  return makeKey(w[0], w[1]);
+  return bind1(RANDOM_FOLD_IN, [k], { data: data >>> 0 });
 }
 
 /**
@@ -157,7 +147,6 @@ export function foldIn(k: PRNGKey, data: number): PRNGKey {
  * ```
  */
 export function bits(k: PRNGKey, shape: ShapeLike = []): Tensor {
-  const [a, b] = keyWords("bits", k);
-  const s = shapeArg("bits", shape);
-  return fromTypedArray(randomWords(a, b, sizeOf(s)), s, "uint32");
+  checkKey("bits", k);
+  return bind1(RANDOM_BITS, [k], { shape: shapeArg("bits", shape) });
 }
