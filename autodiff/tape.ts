@@ -156,6 +156,25 @@ export function anyTracked(inputs: readonly Tensor[], level: number): boolean {
 }
 
 /**
+ * How many open tapes of `level` track one of `inputs`.
+ *
+ * @example
+ * ```ts
+ * import { np } from "./mod.ts";
+ * trackingTapes([np.zeros([1])], 0); // 0 outside any transform
+ * ```
+ */
+export function trackingTapes(inputs: readonly Tensor[], level: number): number {
+  if (paused > 0) return 0;
+  let n = 0;
+  for (const tape of stack) {
+    if (tape.closed || tape.level !== level) continue;
+    if (inputs.some((t) => tape.tracked.has(t.id))) n++;
+  }
+  return n;
+}
+
+/**
  * The open tapes of `level`.
  *
  * @example

@@ -20,7 +20,7 @@
  */
 import { type Backend, getBackend } from "../backend.ts";
 import { isFloat } from "../dtype.ts";
-import { anyTracked, isTracked, record } from "../tape.ts";
+import { anyTracked, isTracked, record, trackingTapes } from "../tape.ts";
 import { Tensor } from "../tensor.ts";
 import { findKernel, noteFallback } from "./kernels.ts";
 import type { Primitive } from "./primitive.ts";
@@ -46,7 +46,10 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
       ? !prim.sharesStorage && findKernel(prim, backendOf(prim.name, inputs).name) === undefined
       : !top.canProcess(p);
     if (compose && top === null) noteFallback(p, backendOf(prim.name, inputs).name);
-    if (compose || (prim.vjp === undefined && !prim.nonDifferentiable && anyTracked(inputs, level))) {
+    if (
+      compose || (prim.vjp === undefined && !prim.nonDifferentiable && anyTracked(inputs, level)) ||
+      (prim.firstOrderVjp && trackingTapes(inputs, level) > 1)
+    ) {
       return prim.composition(inputs, params);
     }
   }

@@ -75,6 +75,12 @@ export interface PrimitiveSpec<P> {
   readonly batch?: BatchRule<P>;
   /** The same function in other primitives (see the module doc). */
   readonly composition?: (inputs: readonly Tensor[], params: P) => Tensor[];
+  /**
+   * The VJP rule computes numbers, not ops, so it cannot itself be
+   * differentiated: where more than one tape records the primitive, it runs
+   * as its composition instead.
+   */
+  readonly firstOrderVjp?: boolean;
   /** Output 0 shares input 0's storage (reshape, aliases): no kernel runs, on any backend. */
   readonly sharesStorage?: boolean;
   /** No output depends differentiably on an input: zero tangents, no tape entry (comparisons, rounding, indices). */

@@ -35,6 +35,7 @@ import { matmulKernel } from "./matmul.ts";
 import { argReduceKernel, reduceKernel, type ReduceOp } from "./reduce.ts";
 import { reduceWindowKernel, selectAndScatterMaxKernel, windowSelectMaxKernel } from "./window.ts";
 import "./random.ts";
+import "./cell_kernels.ts";
 
 /** The typed array of each operand's storage. */
 type Out = DataHandle[];

@@ -1,23 +1,27 @@
 /**
  * Spike activations: a step function forward, a surrogate derivative
- * backward (`axn` in spyx). The built-ins also describe their surrogate as
- * data ({@link Surrogate}), so that a fused whole-sequence kernel can
- * evaluate it without the tape.
+ * backward (`axn` in spyx). A surrogate is written once, as an expression
+ * of `u` ({@link SurrogateSpec}); its tensor backward, its value on one
+ * number and every fused kernel's code come from that expression.
  *
  * @module
  */
 import { customVjp, isTensor, np, type Tensor } from "../../autodiff/mod.ts";
+import { evaluate, type Expr, symbol } from "../../autodiff/cell/expr.ts";
+import { evaluateOnTensors } from "../../autodiff/cell/step_ops.ts";
 
-/**
- * A surrogate derivative described as data: its name and parameters as in
- * spyx / snnTorch, and `grad(u)`, the surrogate `s(u)` of one value (the
- * same formula as the tensor backward).
- */
-export interface Surrogate {
+/** What a surrogate is written as: its name and parameters (as in spyx / snnTorch) and `s(u)` as an expression. */
+export interface SurrogateSpec {
   /** Name of the surrogate, e.g. `"superspike"`. */
   readonly name: string;
   /** Its parameters, e.g. `{ k: 25 }`. */
   readonly params: Readonly<Record<string, number>>;
+  /** `s(u)`, the surrogate derivative, as an expression of `u` (see `cell.Expr`). */
+  readonly expr: (u: Expr) => Expr;
+}
+
+/** A surrogate derivative: its description, and `grad(u)`, `s(u)` of one value (computed from `expr`). */
+export interface Surrogate extends SurrogateSpec {
   /** `s(u)` for one value. */
   readonly grad: (u: number) => number;
 }
@@ -92,24 +96,41 @@ export function custom(bwd: (u: Tensor) => Tensor, fwd: (u: Tensor) => Tensor = 
 }
 
 /**
- * A built-in activation: heaviside forward, `g * tensorGrad(u)` backward,
- * described by `surrogate`.
+ * An activation from a surrogate written as an expression: heaviside
+ * forward, `g * s(u)` backward. Neuron layers with such an activation run
+ * fused whole-sequence kernels generated from `expr` (where `axn.custom`'s
+ * tensor functions cannot be compiled, and run step by step).
  *
  * @example
  * ```ts
- * import { np, type Tensor } from "../../mod.ts";
- * const half = surrogateActivation(
- *   { name: "half", params: {}, grad: () => 0.5 },
- *   (u: Tensor) => np.full(u.shape, 0.5, { dtype: u.dtype }),
- * );
+ * import { axn } from "../../mod.ts";
+ * // s(u) = 1 / (1 + 3|u|)^2 (SuperSpike with k = 3)
+ * const spike = surrogateActivation({
+ *   name: "mySuperspike",
+ *   params: { k: 3 },
+ *   expr: (u) => u.abs().mul(3).add(1).square().reciprocal(),
+ * });
+ * spike.surrogate?.grad(0); // 1
  * ```
  */
-export function surrogateActivation(surrogate: Surrogate, tensorGrad: (u: Tensor) => Tensor): SpikeActivation {
+export function surrogateActivation(spec: SurrogateSpec): SpikeActivation {
+  if (typeof spec?.expr !== "function") {
+    throw new TypeError(
+      `axn.surrogateActivation: expr must be a function of an expression u, got ${typeof spec?.expr}`,
+    );
+  }
+  const u = symbol("u");
+  const root = spec.expr(u);
   const spike = customVjp(
-    (u: Tensor): [Tensor, Tensor] => [np.astype(np.greater(u, 0), u.dtype), u],
-    (u: Tensor, g: Tensor) => [np.mul(g, tensorGrad(u))],
+    (x: Tensor): [Tensor, Tensor] => [np.astype(np.greater(x, 0), x.dtype), x],
+    (x: Tensor, g: Tensor) => [np.mul(g, evaluateOnTensors([root], () => x, x.dtype, null)[0])],
   );
-  const activation = (u: Tensor) => spike(checkInput(surrogate.name, u));
-  const info: Surrogate = Object.freeze({ ...surrogate, params: Object.freeze({ ...surrogate.params }) });
-  return Object.defineProperty(activation, "surrogate", { value: info, enumerable: true }) as SpikeActivation;
+  const activation = (x: Tensor) => spike(checkInput(spec.name, x));
+  const surrogate: Surrogate = Object.freeze({
+    name: spec.name,
+    params: Object.freeze({ ...spec.params }),
+    expr: spec.expr,
+    grad: (x: number) => evaluate([root], { u: x })[0],
+  });
+  return Object.defineProperty(activation, "surrogate", { value: surrogate, enumerable: true }) as SpikeActivation;
 }

@@ -12,5 +12,12 @@
  *
  * @module
  */
-export { custom, heaviside, type SpikeActivation, type Surrogate, surrogateActivation } from "./activation.ts";
+export {
+  custom,
+  heaviside,
+  type SpikeActivation,
+  type Surrogate,
+  surrogateActivation,
+  type SurrogateSpec,
+} from "./activation.ts";
 export { arctan, boxcar, fastSigmoid, sigmoid, straightThrough, superspike, tanh, triangular } from "./surrogates.ts";

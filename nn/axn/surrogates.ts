@@ -3,36 +3,13 @@
  * `tanh`, `boxcar`, `triangular`) and the snnTorch ones its users expect
  * (`straightThrough`, `sigmoid`, `fastSigmoid`). Each forward is
  * `heaviside(u)` (`u > 0`, strict); each backward is `g * s(u)` with the
- * `s` given in its docs, written twice: in tensor ops for the tape and as
- * a scalar function in `activation.surrogate.grad` for fused kernels.
+ * `s` given in its docs, written once as an expression of `u`, from which
+ * the tensor backward and the fused kernels' code are derived.
  *
  * @module
  */
-import { np, type Tensor } from "../../autodiff/mod.ts";
-import { type SpikeActivation, type Surrogate, surrogateActivation } from "./activation.ts";
-
-/** The descriptions of the activations made here, whose formulas kernels may hard-code. */
-const BUILTINS = new WeakSet<Surrogate>();
-
-function builtin(surrogate: Surrogate, tensorGrad: (u: Tensor) => Tensor): SpikeActivation {
-  const activation = surrogateActivation(surrogate, tensorGrad);
-  BUILTINS.add(activation.surrogate!);
-  return activation;
-}
-
-/**
- * Whether `s` describes one of the built-in activations of this file (not
- * a user's `surrogateActivation` that reuses a built-in's name), so that a
- * kernel may compute its formula from `name` and `params`.
- *
- * @example
- * ```ts
- * isBuiltinSurrogate(superspike().surrogate!); // true
- * ```
- */
-export function isBuiltinSurrogate(s: Surrogate): boolean {
-  return BUILTINS.has(s);
-}
+import { constant, select } from "../../autodiff/cell/expr.ts";
+import { type SpikeActivation, surrogateActivation } from "./activation.ts";
 
 function positive(op: string, name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
@@ -54,10 +31,11 @@ function positive(op: string, name: string, value: unknown): number {
  */
 export function superspike(k = 25): SpikeActivation {
   positive("superspike", "k", k);
-  return builtin(
-    { name: "superspike", params: { k }, grad: (u) => 1 / (1 + k * Math.abs(u)) ** 2 },
-    (u: Tensor) => np.reciprocal(np.square(np.add(1, np.mul(k, np.abs(u))))),
-  );
+  return surrogateActivation({
+    name: "superspike",
+    params: { k },
+    expr: (u) => constant(1).add(u.abs().mul(k)).square().reciprocal(),
+  });
 }
 
 /**
@@ -73,10 +51,11 @@ export function superspike(k = 25): SpikeActivation {
 export function arctan(k = 2): SpikeActivation {
   positive("arctan", "k", k);
   const kPi = k * Math.PI;
-  return builtin(
-    { name: "arctan", params: { k }, grad: (u) => 1 / ((1 + (kPi * u) ** 2) * Math.PI) },
-    (u: Tensor) => np.reciprocal(np.mul(np.add(1, np.square(np.mul(kPi, u))), Math.PI)),
-  );
+  return surrogateActivation({
+    name: "arctan",
+    params: { k },
+    expr: (u) => constant(1).add(u.mul(kPi).square()).mul(Math.PI).reciprocal(),
+  });
 }
 
 /**
@@ -91,13 +70,14 @@ export function arctan(k = 2): SpikeActivation {
  */
 export function tanh(k = 1): SpikeActivation {
   positive("tanh", "k", k);
-  return builtin(
-    { name: "tanh", params: { k }, grad: (u) => 4 / (Math.exp(-k * u) + Math.exp(k * u)) ** 2 },
-    (u: Tensor) => {
-      const ku = np.mul(k, u);
-      return np.div(4, np.square(np.add(np.exp(np.neg(ku)), np.exp(ku))));
+  return surrogateActivation({
+    name: "tanh",
+    params: { k },
+    expr: (u) => {
+      const ku = u.mul(k);
+      return constant(4).div(ku.neg().exp().add(ku.exp()).square());
     },
-  );
+  });
 }
 
 /**
@@ -116,10 +96,11 @@ export function boxcar(width = 2, height = 0.5): SpikeActivation {
     throw new RangeError(`axn.boxcar: height must be a finite number, got ${String(height)}`);
   }
   const half = width / 2;
-  return builtin(
-    { name: "boxcar", params: { width, height }, grad: (u) => (Math.abs(u) < half ? height : 0) },
-    (u: Tensor) => np.mul(np.astype(np.less(np.abs(u), half), u.dtype), height),
-  );
+  return surrogateActivation({
+    name: "boxcar",
+    params: { width, height },
+    expr: (u) => select(u.abs().lt(half), height, 0),
+  });
 }
 
 /**
@@ -133,10 +114,11 @@ export function boxcar(width = 2, height = 0.5): SpikeActivation {
  */
 export function triangular(k = 2): SpikeActivation {
   positive("triangular", "k", k);
-  return builtin(
-    { name: "triangular", params: { k }, grad: (u) => Math.max(0, 1 - Math.abs(k * u)) },
-    (u: Tensor) => np.maximum(np.sub(1, np.abs(np.mul(k, u))), 0),
-  );
+  return surrogateActivation({
+    name: "triangular",
+    params: { k },
+    expr: (u) => constant(1).sub(u.mul(k).abs()).max(0),
+  });
 }
 
 /**
@@ -150,10 +132,7 @@ export function triangular(k = 2): SpikeActivation {
  * ```
  */
 export function straightThrough(): SpikeActivation {
-  return builtin(
-    { name: "straightThrough", params: {}, grad: () => 1 },
-    (u: Tensor) => np.onesLike(u),
-  );
+  return surrogateActivation({ name: "straightThrough", params: {}, expr: () => constant(1) });
 }
 
 /**
@@ -170,20 +149,14 @@ export function straightThrough(): SpikeActivation {
  */
 export function sigmoid(k = 25): SpikeActivation {
   positive("sigmoid", "k", k);
-  return builtin(
-    {
-      name: "sigmoid",
-      params: { k },
-      grad: (u) => {
-        const e = Math.exp(-k * Math.abs(u));
-        return (k * e) / (1 + e) ** 2;
-      },
+  return surrogateActivation({
+    name: "sigmoid",
+    params: { k },
+    expr: (u) => {
+      const e = u.abs().mul(-k).exp();
+      return e.mul(k).div(constant(1).add(e).square());
     },
-    (u: Tensor) => {
-      const e = np.exp(np.mul(-k, np.abs(u)));
-      return np.div(np.mul(k, e), np.square(np.add(1, e)));
-    },
-  );
+  });
 }
 
 /**
@@ -198,8 +171,9 @@ export function sigmoid(k = 25): SpikeActivation {
  */
 export function fastSigmoid(k = 25): SpikeActivation {
   positive("fastSigmoid", "k", k);
-  return builtin(
-    { name: "fastSigmoid", params: { k }, grad: (u) => 1 / (k * Math.abs(u) + 1) ** 2 },
-    (u: Tensor) => np.reciprocal(np.square(np.add(np.mul(k, np.abs(u)), 1))),
-  );
+  return surrogateActivation({
+    name: "fastSigmoid",
+    params: { k },
+    expr: (u) => u.abs().mul(k).add(1).square().reciprocal(),
+  });
 }

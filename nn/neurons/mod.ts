@@ -1,12 +1,12 @@
 /**
  * Neuron models: recurrent cores whose state is a membrane potential (and
  * an adaptation or a synaptic current), stepping with the update rules of
- * spyx. Each model's math is in its own file: a pure step function
- * (`lifStep`, ...), a whole-sequence kernel (`LIF_SEQUENCE`, ...: one
- * forward loop over all steps and one backward loop in reverse, run as one
- * differentiable op by `callSequence` and `dynamicUnroll`) and the module
- * that reads its parameters. A new model is one such file and one line
- * below.
+ * spyx. Each model's math is its cell, written once in its own file
+ * (`LIF_CELL`, ...): the per-step path evaluates it in ops, and every
+ * backend's whole-sequence kernels (one forward and one backward pass per
+ * layer, run by `callSequence` and `dynamicUnroll`) are generated from it,
+ * the backward pass derived symbolically. A new model is one such file and
+ * one entry in {@link NEURON_MODELS} below.
  *
  * @example
  * ```ts
@@ -21,13 +21,35 @@
  *
  * @module
  */
-export { Neuron, SpikingNeuron, type SpikingOptions } from "./neuron.ts";
-export { fusedKernelsApply, runSequence, type SequenceCall, type SequenceModel } from "./sequence.ts";
-export { IF, type IFOptions, ifStep } from "./if.ts";
-export { LIF, type LIFOptions, type LIFParams, lifStep } from "./lif.ts";
-export { LI, type LIOptions, type LIParams, liStep } from "./li.ts";
-export { ALIF, type ALIFOptions, type ALIFParams, alifStep } from "./alif.ts";
-export { CuBaLIF, type CuBaLIFOptions, type CuBaLIFParams, cubaLifStep } from "./cubalif.ts";
-export { RIF, type RIFOptions, type RIFParams, rifStep } from "./rif.ts";
-export { RLIF, type RLIFOptions, type RLIFParams, rlifStep } from "./rlif.ts";
-export { RCuBaLIF, type RCuBaLIFOptions, type RCuBaLIFParams, rcubaLifStep } from "./rcubalif.ts";
+import { ALIF } from "./alif.ts";
+import { CuBaLIF } from "./cubalif.ts";
+import { IF } from "./if.ts";
+import { LI } from "./li.ts";
+import { LIF } from "./lif.ts";
+import { RCuBaLIF } from "./rcubalif.ts";
+import { RIF } from "./rif.ts";
+import { RLIF } from "./rlif.ts";
+
+export { Neuron, runStep, SpikingNeuron, type SpikingOptions } from "./neuron.ts";
+export { IF, IF_CELL, type IFOptions, ifStep } from "./if.ts";
+export { LIF, LIF_CELL, type LIFOptions, type LIFParams, lifStep } from "./lif.ts";
+export { LI, LI_CELL, type LIOptions, type LIParams, liStep } from "./li.ts";
+export { ALIF, ALIF_CELL, type ALIFOptions, type ALIFParams, alifStep } from "./alif.ts";
+export { CuBaLIF, CUBALIF_CELL, type CuBaLIFOptions, type CuBaLIFParams, cubaLifStep } from "./cubalif.ts";
+export { RIF, RIF_CELL, type RIFOptions, type RIFParams, rifStep } from "./rif.ts";
+export { RLIF, RLIF_CELL, type RLIFOptions, type RLIFParams, rlifStep } from "./rlif.ts";
+export { RCuBaLIF, RCUBALIF_CELL, type RCuBaLIFOptions, type RCuBaLIFParams, rcubaLifStep } from "./rcubalif.ts";
+
+/**
+ * Every neuron model, by class name; each class carries its cell
+ * (`Model.cell`: state parts, parameters, whether it is recurrent and
+ * spiking). Tests and tools read the list of models from here.
+ *
+ * @example
+ * ```ts
+ * import { nn } from "../../mod.ts";
+ * Object.keys(nn.NEURON_MODELS); // ["IF", "LIF", "LI", "ALIF", "CuBaLIF", "RIF", "RLIF", "RCuBaLIF"]
+ * nn.NEURON_MODELS.ALIF.cell.spec.state; // ["v", "a"]
+ * ```
+ */
+export const NEURON_MODELS = { IF, LIF, LI, ALIF, CuBaLIF, RIF, RLIF, RCuBaLIF } as const;

@@ -1,20 +1,23 @@
 /**
  * What every neuron model shares: the base classes (hidden shape, threshold,
- * activation, initial state, checks of a step's input and state, the
- * whole-sequence path), the decay parameters (`beta`, `alpha`, `gamma`),
- * the recurrent weights `w` and the packing of two-part states. The math of
- * each model lives in its own file: its step, and its whole-sequence kernel
- * (see `sequence.ts`).
+ * activation, initial state, checks of a step's input and state, the step
+ * and the whole-sequence call of the model's cell), the decay parameters
+ * (`beta`, `alpha`, `gamma`), the recurrent weights `w` and the packing of
+ * two-part states. The math of each model is its cell (`autodiff/cell/`),
+ * written once in its own file: the per-step path evaluates it in ops, and
+ * the whole-sequence kernels of every backend are generated from it.
  *
  * @module
  */
+import type { Cell } from "../../autodiff/cell/cell.ts";
+import { cellSequence, packParts, unpackParts } from "../../autodiff/cell/sequence.ts";
+import { cellStep } from "../../autodiff/cell/step_ops.ts";
 import { type DType, isFloat, promoteTypes } from "../../autodiff/dtype.ts";
 import { isTensor, np, type Tensor } from "../../autodiff/mod.ts";
 import { type SpikeActivation, superspike } from "../axn/mod.ts";
 import { constant, truncatedNormal } from "../initializers.ts";
 import { getParameter, type Initializer, type ModuleOptions } from "../module.ts";
 import { RNNCore, type RNNState, type SequenceOptions } from "../rnn.ts";
-import { fusedKernelsApply, runSequence, type SequenceModel } from "./sequence.ts";
 
 /** Options of every spiking neuron. */
 export interface SpikingOptions extends ModuleOptions {
@@ -135,20 +138,17 @@ export abstract class Neuron extends RNNCore {
     return [np.astype(x, dtype), np.astype(state, dtype)];
   }
 
-  /** One step: `[output, newState]`. */
-  abstract override call(x: Tensor, state: Tensor): [Tensor, Tensor];
+  /** The model's cell: its step, from which the per-step path and every sequence kernel come. */
+  abstract get cell(): Cell;
 
   /**
-   * The parameters of one step, by name, as the step uses them (decays
-   * clipped): read in `apply`, created in `init`, in the order `call` has
-   * always created them. A model with a whole-sequence kernel implements it.
+   * The parameters of one step in the cell's order, as the step uses them
+   * (decays clipped): read in `apply`, created in `init`.
    */
-  protected stepParameters(_dtype: DType): Record<string, Tensor> {
-    throw new Error(`${this.kind}: stepParameters is not implemented (needed by its whole-sequence kernel)`);
-  }
+  protected abstract stepParameters(dtype: DType): Tensor[];
 
-  /** The model's whole-sequence kernel (null: the per-step path only). */
-  protected sequenceModel(): SequenceModel<unknown> | null {
+  /** The recurrent weights `w` `[...hiddenShape, ...hiddenShape]` (recurrent models only). */
+  protected recurrentWeights(_dtype: DType): Tensor | null {
     return null;
   }
 
@@ -158,22 +158,48 @@ export abstract class Neuron extends RNNCore {
   }
 
   /**
-   * True when {@link Neuron.callSequence} runs the model's whole-sequence
-   * kernel on `xs`: the model has one, its spike function describes its
-   * surrogate (every built-in does; `axn.custom` does not), and
-   * `fusedKernelsApply(xs)` (the CPU backend, first-order gradients).
+   * One step on `x: [B, ...hiddenShape]` and the state `[B, ...stateShape]`
+   * (two parts packed along the last axis): `[output, newState]`, the
+   * cell's step in ops.
+   */
+  override call(x: Tensor, state: Tensor): [Tensor, Tensor] {
+    const [input, st] = this.checkStep(x, state);
+    const N = this.hiddenShape.reduce((a, b) => a * b, 1);
+    const flat = (t: Tensor) => np.reshape(t, [-1, N]);
+    const params = this.stepParameters(input.dtype).map((p) => (p.ndim === 0 ? p : np.reshape(p, [N])));
+    const w = this.recurrentWeights(input.dtype);
+    const spike = this.spikeFunction();
+    const [out, next] = cellStep(this.cell, {
+      state: unpackParts(st, this.stateParts).map(flat),
+      params,
+      x: flat(input),
+      w: w === null ? null : np.reshape(w, [1, N, N]),
+      threshold: spike?.threshold ?? 0,
+      spike: spike?.activation ?? null,
+      dtype: input.dtype,
+    });
+    const partShape = [...input.shape.slice(0, input.ndim - this.hiddenShape.length), ...this.hiddenShape];
+    return [np.reshape(out, input.shape), packParts(next.map((p) => np.reshape(p, partShape)))];
+  }
+
+  /**
+   * True when {@link Neuron.callSequence} runs the cell as one sequence
+   * primitive: the model spikes through an activation written as an
+   * expression (every built-in is; `axn.custom`'s tensor functions are not,
+   * and run step by step), or does not spike. Which kernel runs is the
+   * backend's: one generated from the cell where registered, else the
+   * cell's steps in ops.
    */
   override hasSequenceKernel(xs: Tensor): boolean {
     const spike = this.spikeFunction();
-    return this.sequenceModel() !== null && (spike === null || spike.activation.surrogate !== undefined) &&
-      isTensor(xs) && fusedKernelsApply(xs);
+    return isTensor(xs) && (spike === null || spike.activation.surrogate !== undefined);
   }
 
   /**
    * All steps at once: inputs `[T, B, ...hiddenShape]` (time-major) and the
    * state `[B, ...stateShape]` give `[outputs, finalState]`, the same as `T`
-   * calls of `call`, computed by the model's fused kernel as one
-   * differentiable op. Null when {@link Neuron.hasSequenceKernel} is false.
+   * calls of `call`, computed as one sequence primitive. Null when
+   * {@link Neuron.hasSequenceKernel} is false.
    *
    * @example
    * ```ts
@@ -187,21 +213,23 @@ export abstract class Neuron extends RNNCore {
    * ```
    */
   override callSequence(xs: Tensor, state: RNNState, options: SequenceOptions = {}): [Tensor, Tensor] | null {
-    const model = this.sequenceModel();
-    if (model === null || !this.hasSequenceKernel(xs)) return null;
+    if (!this.hasSequenceKernel(xs)) return null;
     return this.inScope(() => {
       const [x, s0] = this.checkSequence(xs, state);
       const spike = this.spikeFunction();
-      return runSequence(model, {
+      const [ys, parts] = cellSequence(this.cell, {
         xs: x,
-        state0: s0,
+        state: unpackParts(s0, this.stateParts),
         params: this.stepParameters(x.dtype),
-        hiddenShape: this.hiddenShape,
+        w: this.recurrentWeights(x.dtype),
+        neurons: this.hiddenShape,
+        surrogate: spike?.activation.surrogate?.expr ?? null,
+        spike: spike?.activation ?? null,
         threshold: spike?.threshold ?? 0,
-        activation: spike?.activation ?? null,
         reverse: options.reverse ?? false,
         donate: options.donateInput ?? false,
       });
+      return [ys, packParts(parts)];
     });
   }
 
@@ -319,47 +347,38 @@ export function recurrentWeights(hiddenShape: readonly number[], dtype: DType): 
 }
 
 /**
- * `S @ w` over the hidden axes: spikes `[..., ...h]` and weights
- * `[...h, ...h]` are flattened to `[..., N]` and `[N, N]`, multiplied and
- * reshaped back.
+ * One step of `cell` on tensors of any shape ending in the neurons:
+ * `[output, next state parts]` (what each model's exported step function
+ * computes).
  *
  * @example
  * ```ts
- * import { np } from "../../mod.ts";
- * feedback(np.ones([2, 3]), np.eye(3)); // ones [2, 3]
+ * import { axn, np } from "../../mod.ts";
+ * import { LIF_CELL } from "./lif.ts";
+ * runStep(LIF_CELL, [np.array([1.5])], [np.array(0.5)], np.array([0.5]), null, 1, axn.superspike()); // [[1], [[0.25]]]
  * ```
  */
-export function feedback(s: Tensor, w: Tensor): Tensor {
-  const h = w.shape.slice(0, w.ndim / 2);
-  if (h.length === 1) return np.matmul(s, w);
-  const n = h.reduce((a, b) => a * b, 1);
-  const lead = s.shape.slice(0, s.ndim - h.length);
-  return np.reshape(np.matmul(np.reshape(s, [...lead, n]), np.reshape(w, [n, n])), s.shape);
-}
-
-/**
- * Splits a two-part state along its last axis: `[V, A]` -> `V`, `A`.
- *
- * @example
- * ```ts
- * import { np } from "../../mod.ts";
- * const [v, a] = unpackState(np.zeros([2, 8])); // two [2, 4]
- * ```
- */
-export function unpackState(state: Tensor): [Tensor, Tensor] {
-  const [v, a] = np.split(state, 2, -1);
-  return [v, a];
-}
-
-/**
- * Packs two state parts along the last axis: `V`, `A` -> `[V, A]`.
- *
- * @example
- * ```ts
- * import { np } from "../../mod.ts";
- * packState(np.zeros([2, 4]), np.ones([2, 4])).shape; // [2, 8]
- * ```
- */
-export function packState(v: Tensor, a: Tensor): Tensor {
-  return np.concatenate([v, a], -1);
+export function runStep(
+  cell: Cell,
+  state: readonly Tensor[],
+  params: readonly Tensor[],
+  x: Tensor,
+  w: Tensor | null,
+  threshold: number,
+  activation: SpikeActivation | null,
+): [Tensor, Tensor[]] {
+  const n = w === null ? 0 : Math.round(Math.sqrt(w.size));
+  const flatW = w === null ? null : np.reshape(w, [1, n, n]);
+  const lead = x.shape.slice(0, x.ndim - (w === null ? 0 : w.ndim / 2));
+  const flat = (t: Tensor) => (w === null ? t : np.reshape(t, [...lead, n]));
+  const [out, next] = cellStep(cell, {
+    state: state.map(flat),
+    params: params.map((p) => (w === null || p.ndim === 0 ? p : np.reshape(p, [n]))),
+    x: flat(x),
+    w: flatW,
+    threshold,
+    spike: activation,
+    dtype: x.dtype,
+  });
+  return [np.reshape(out, x.shape), next.map((p) => np.reshape(p, x.shape))];
 }
