@@ -4,13 +4,10 @@
  *
  * @module
  */
-import { add, astype, div, mul, sqrt, square } from "../autodiff/ops/elementwise.ts";
 import { zerosLike } from "../autodiff/ops/creation.ts";
-import { allocate, type TypedArray } from "../autodiff/dtype.ts";
-import { compileLoop } from "../autodiff/cpu/specialize.ts";
-import { activeTapes } from "../autodiff/tape.ts";
-import { Tensor } from "../autodiff/tensor.ts";
+import type { Tensor } from "../autodiff/tensor.ts";
 import { map } from "../autodiff/tree.ts";
+import { adamLeafUpdate } from "./adam_update.ts";
 import { checkOption, checkOptionNames, mapLeaves } from "./checks.ts";
 import { checkLearningRate, scaleByLearningRate } from "./scale.ts";
 import { chain, type GradientTransformation, type LearningRate, type Updates } from "./transform.ts";
@@ -78,84 +75,11 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
         "scaleByAdam",
         [["updates", updates], ["mu (first moment)", state.mu], ["nu (second moment)", state.nu]],
         3,
-        (g, m, v) => {
-          const fused = fusedAdamLeaf(g, m, v, { b1, b2, eps, epsRoot, c1, c2 });
-          if (fused) return fused;
-          const m1 = astype(add(mul(m, b1), mul(g, 1 - b1)), m.dtype);
-          const v1 = astype(add(mul(v, b2), mul(square(g), 1 - b2)), v.dtype);
-          let vHat = mul(v1, c2);
-          if (epsRoot !== 0) vHat = add(vHat, epsRoot);
-          return [div(mul(m1, c1), add(sqrt(vHat), eps)), m1, v1];
-        },
+        (g, m, v) => adamLeafUpdate(g, m, v, { b1, b2, eps, epsRoot, c1, c2 }),
       );
       return [out as typeof updates, { count, mu, nu }];
     },
   };
-}
-
-/** One pass of Adam's leaf update over arrays: `(g, m, v, out, m1, v1, b1, nb1, b2, nb2, c1, c2, eps, epsRoot)`. */
-type AdamLoop = (g: TypedArray, m: TypedArray, v: TypedArray, ...rest: (TypedArray | number)[]) => void;
-
-function adamLoop(dtype: "float32" | "float64"): AdamLoop {
-  // Each operation rounded to the dtype, in the ops' order.
-  const r = (x: string) => (dtype === "float32" ? `Math.fround(${x})` : `(${x})`);
-  return compileLoop<AdamLoop>(
-    `adam ${dtype}`,
-    ["g", "m", "v", "out", "m1", "v1", "b1", "nb1", "b2", "nb2", "c1", "c2", "eps", "epsRoot"],
-    () =>
-      `for (let i = 0; i < g.length; i++) {
-  const gi = g[i];
-  const mi = ${r(`${r("m[i] * b1")} + ${r("gi * nb1")}`)};
-  const vi = ${r(`${r("v[i] * b2")} + ${r(`${r("gi * gi")} * nb2`)}`)};
-  const vHat = epsRoot === 0 ? ${r("vi * c2")} : ${r(`${r("vi * c2")} + epsRoot`)};
-  out[i] = ${r("mi * c1")} / ${r(`${r("Math.sqrt(vHat)")} + eps`)};
-  m1[i] = mi;
-  v1[i] = vi;
-}`,
-  );
-}
-
-/**
- * `scaleByAdam`'s leaf update in one pass over CPU arrays, where nothing
- * records it (no gradient of the optimizer is being taken) and the three
- * leaves share a float dtype: three new arrays instead of twelve ops'
- * worth. Each operation is rounded to the dtype in the ops' order, so the
- * results equal the ops' bit for bit. Null where it does not apply.
- */
-function fusedAdamLeaf(
-  g: Tensor,
-  m: Tensor,
-  v: Tensor,
-  k: Required<ScaleByAdamOptions> & { c1: number; c2: number },
-): [Tensor, Tensor, Tensor] | null {
-  const backend = g.backend, dtype = g.dtype;
-  if (
-    backend.name !== "cpu" || m.backend !== backend || v.backend !== backend || (dtype !== "float32" &&
-      dtype !== "float64") ||
-    m.dtype !== dtype || v.dtype !== dtype || g.size !== m.size || g.size !== v.size ||
-    activeTapes().some((tape) => !tape.closed)
-  ) return null;
-  const fr = dtype === "float32" ? Math.fround : (x: number) => x;
-  const out = allocate(dtype, g.size), m1 = allocate(dtype, g.size), v1 = allocate(dtype, g.size);
-  // The scalars as the ops see them: weakly typed, so converted to the leaves' dtype first.
-  adamLoop(dtype)(
-    backend.readSync(g),
-    backend.readSync(m),
-    backend.readSync(v),
-    out,
-    m1,
-    v1,
-    fr(k.b1),
-    fr(1 - k.b1),
-    fr(k.b2),
-    fr(1 - k.b2),
-    fr(k.c1),
-    fr(k.c2),
-    fr(k.eps),
-    fr(k.epsRoot),
-  );
-  const wrap = (data: TypedArray) => new Tensor(backend.upload(data, dtype), g.shape, dtype, backend);
-  return [wrap(out), wrap(m1), wrap(v1)];
 }
 
 /**

@@ -36,6 +36,7 @@ import { argReduceKernel, reduceKernel, type ReduceOp } from "./reduce.ts";
 import { reduceWindowKernel, selectAndScatterMaxKernel, windowSelectMaxKernel } from "./window.ts";
 import "./random.ts";
 import "./cell_kernels.ts";
+import "./adam.ts";
 
 /** The typed array of each operand's storage. */
 type Out = DataHandle[];
