@@ -1,8 +1,8 @@
 /**
  * A small WebAssembly binary writer: just enough of the format (types,
  * one imported memory, functions, exports, SIMD and atomic opcodes) to emit
- * the matrix kernels of {@link ./wasm_matmul.ts} and the neuron kernels of
- * `nn/neurons/lif_wasm.ts` at run time, so that no
+ * the matrix kernels of {@link ./wasm_matmul.ts} and the cell kernels of
+ * {@link ./cell_wasm.ts} at run time, so that no
  * external compiler or prebuilt binary is needed.
  *
  * @module
@@ -56,18 +56,25 @@ export const SimdOp = {
   v128Store: 0x0b,
   v128Const: 0x0c,
   f32x4Splat: 0x13,
+  f32x4Eq: 0x41,
   f32x4Ne: 0x42,
   f32x4Lt: 0x43,
   f32x4Gt: 0x44,
+  f32x4Le: 0x45,
+  f32x4Ge: 0x46,
   v128And: 0x4e,
   v128Or: 0x50,
+  v128Bitselect: 0x52,
   v128AnyTrue: 0x53,
   i32x4Bitmask: 0xa4,
   f32x4Abs: 0xe0,
+  f32x4Neg: 0xe1,
+  f32x4Sqrt: 0xe3,
   f32x4Add: 0xe4,
   f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
   f32x4Div: 0xe7,
+  f32x4Min: 0xe8,
   f32x4Max: 0xe9,
   f32x4RelaxedMadd: 0x105,
 } as const;
