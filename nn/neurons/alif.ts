@@ -7,10 +7,12 @@
 import type { DType, TypedArray } from "../../autodiff/dtype.ts";
 import { np, type Tensor } from "../../autodiff/mod.ts";
 import type { SpikeActivation } from "../axn/mod.ts";
+import { checkOptions } from "../../autodiff/checks.ts";
 import {
   checkDecayOption,
   decayParameter,
   packState,
+  SPIKING_OPTIONS,
   SpikingNeuron,
   type SpikingOptions,
   unpackState,
@@ -166,6 +168,7 @@ export class ALIF extends SpikingNeuron {
 
   constructor(hiddenShape: readonly number[], options: ALIFOptions = {}) {
     super(hiddenShape, options, "ALIF", 2);
+    checkOptions("ALIF", options, [...SPIKING_OPTIONS, "beta", "gamma"]);
     this.beta = checkDecayOption("ALIF", "beta", options.beta);
     this.gamma = checkDecayOption("ALIF", "gamma", options.gamma);
   }

@@ -8,10 +8,12 @@
 import type { DType, TypedArray } from "../../autodiff/dtype.ts";
 import { np, type Tensor } from "../../autodiff/mod.ts";
 import type { SpikeActivation } from "../axn/mod.ts";
+import { checkOptions } from "../../autodiff/checks.ts";
 import {
   checkDecayOption,
   decayParameter,
   packState,
+  SPIKING_OPTIONS,
   SpikingNeuron,
   type SpikingOptions,
   unpackState,
@@ -164,6 +166,7 @@ export class CuBaLIF extends SpikingNeuron {
 
   constructor(hiddenShape: readonly number[], options: CuBaLIFOptions = {}) {
     super(hiddenShape, options, "CuBaLIF", 2);
+    checkOptions("CuBaLIF", options, [...SPIKING_OPTIONS, "alpha", "beta"]);
     this.alpha = checkDecayOption("CuBaLIF", "alpha", options.alpha);
     this.beta = checkDecayOption("CuBaLIF", "beta", options.beta);
   }

@@ -7,7 +7,8 @@
 import type { TypedArray } from "../../autodiff/dtype.ts";
 import { np, type Tensor } from "../../autodiff/mod.ts";
 import type { SpikeActivation } from "../axn/mod.ts";
-import { SpikingNeuron, type SpikingOptions } from "./neuron.ts";
+import { checkOptions } from "../../autodiff/checks.ts";
+import { SPIKING_OPTIONS, SpikingNeuron, type SpikingOptions } from "./neuron.ts";
 import { floatArray, type SequenceModel, timeIndex } from "./sequence.ts";
 import { lifBackwardFloat32, lifForwardFloat32 } from "./lif_wasm.ts";
 
@@ -111,6 +112,7 @@ export const IF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
 export class IF extends SpikingNeuron {
   constructor(hiddenShape: readonly number[], options: IFOptions = {}) {
     super(hiddenShape, options, "IF", 1);
+    checkOptions("IF", options, [...SPIKING_OPTIONS]);
   }
 
   /** One step on `x: [B, ...hiddenShape]` and `V: [B, ...hiddenShape]`: `[S, V']`. */

@@ -8,6 +8,7 @@ import type { DType } from "../../autodiff/dtype.ts";
 import { np, type Tensor } from "../../autodiff/mod.ts";
 import { constant } from "../initializers.ts";
 import type { ModuleOptions } from "../module.ts";
+import { checkOptions } from "../../autodiff/checks.ts";
 import { checkDecayOption, decayParameter, Neuron } from "./neuron.ts";
 import { floatArray, type SequenceModel, timeIndex } from "./sequence.ts";
 
@@ -118,6 +119,7 @@ export class LI extends Neuron {
 
   constructor(hiddenShape: readonly number[], options: LIOptions = {}) {
     super(hiddenShape, options, "LI", 1);
+    checkOptions("LI", options, ["name", "beta"]);
     this.beta = checkDecayOption("LI", "beta", options.beta);
   }
 

@@ -7,7 +7,8 @@
 import type { DType, TypedArray } from "../../autodiff/dtype.ts";
 import { np, type Tensor } from "../../autodiff/mod.ts";
 import type { SpikeActivation } from "../axn/mod.ts";
-import { checkDecayOption, decayParameter, SpikingNeuron, type SpikingOptions } from "./neuron.ts";
+import { checkOptions } from "../../autodiff/checks.ts";
+import { checkDecayOption, decayParameter, SPIKING_OPTIONS, SpikingNeuron, type SpikingOptions } from "./neuron.ts";
 import { lifBackwardFloat32, lifForwardFloat32 } from "./lif_wasm.ts";
 import { floatArray, type SequenceModel, timeIndex } from "./sequence.ts";
 
@@ -135,6 +136,7 @@ export class LIF extends SpikingNeuron {
 
   constructor(hiddenShape: readonly number[], options: LIFOptions = {}) {
     super(hiddenShape, options, "LIF", 1);
+    checkOptions("LIF", options, [...SPIKING_OPTIONS, "beta"]);
     this.beta = checkDecayOption("LIF", "beta", options.beta);
   }
 

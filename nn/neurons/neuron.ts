@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { formatValue } from "../../autodiff/checks.ts";
 import { type DType, isFloat, promoteTypes } from "../../autodiff/dtype.ts";
 import { isTensor, np, type Tensor } from "../../autodiff/mod.ts";
 import { type SpikeActivation, superspike } from "../axn/mod.ts";
@@ -24,6 +25,9 @@ export interface SpikingOptions extends ModuleOptions {
   activation?: (u: Tensor) => Tensor;
 }
 
+/** The option names every spiking neuron takes; each model adds its decays. */
+export const SPIKING_OPTIONS: readonly string[] = ["name", "threshold", "activation"];
+
 function formatShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
@@ -37,8 +41,9 @@ function checkHiddenShape(kind: string, hiddenShape: unknown): number[] {
     !Array.isArray(hiddenShape) || hiddenShape.length === 0 ||
     !hiddenShape.every((d) => typeof d === "number" && Number.isInteger(d) && d > 0)
   ) {
-    const shown = Array.isArray(hiddenShape) ? `[${hiddenShape.join(", ")}]` : String(hiddenShape);
-    throw new TypeError(`${kind}: hiddenShape must be a non-empty array of positive integers, got ${shown}`);
+    throw new TypeError(
+      `${kind}: hiddenShape must be a non-empty array of positive integers, got ${formatValue(hiddenShape)}`,
+    );
   }
   return hiddenShape.slice();
 }
@@ -57,7 +62,9 @@ export function checkDecayOption(kind: string, name: string, value: unknown): nu
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw new TypeError(
-      `${kind}: ${name} must be a finite number (a learnable scalar) or omitted (per-neuron), got ${String(value)}`,
+      `${kind}: ${name} must be a finite number (a learnable scalar) or omitted (per-neuron), got ${
+        formatValue(value)
+      }`,
     );
   }
   return value;
@@ -260,10 +267,14 @@ export abstract class SpikingNeuron extends Neuron {
     super(hiddenShape, options, kind, stateParts);
     const { threshold = 1, activation = superspike() } = options;
     if (typeof threshold !== "number" || !Number.isFinite(threshold)) {
-      throw new TypeError(`${kind}: threshold must be a finite number, got ${String(threshold)}`);
+      throw new TypeError(`${kind}: threshold must be a finite number, got ${formatValue(threshold)}`);
     }
     if (typeof activation !== "function") {
-      throw new TypeError(`${kind}: activation must be a function (u: Tensor) => Tensor, got ${typeof activation}`);
+      throw new TypeError(
+        `${kind}: activation must be a function (u: Tensor) => Tensor, such as axn.superspike(), got ${
+          formatValue(activation)
+        }`,
+      );
     }
     this.threshold = threshold;
     this.activation = activation as SpikeActivation;

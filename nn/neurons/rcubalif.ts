@@ -8,12 +8,14 @@
 import type { DType, TypedArray } from "../../autodiff/dtype.ts";
 import { np, type Tensor } from "../../autodiff/mod.ts";
 import type { SpikeActivation } from "../axn/mod.ts";
+import { checkOptions } from "../../autodiff/checks.ts";
 import {
   checkDecayOption,
   decayParameter,
   feedback,
   packState,
   recurrentWeights,
+  SPIKING_OPTIONS,
   SpikingNeuron,
   type SpikingOptions,
   unpackState,
@@ -187,6 +189,7 @@ export class RCuBaLIF extends SpikingNeuron {
 
   constructor(hiddenShape: readonly number[], options: RCuBaLIFOptions = {}) {
     super(hiddenShape, options, "RCuBaLIF", 2);
+    checkOptions("RCuBaLIF", options, [...SPIKING_OPTIONS, "alpha", "beta"]);
     this.alpha = checkDecayOption("RCuBaLIF", "alpha", options.alpha);
     this.beta = checkDecayOption("RCuBaLIF", "beta", options.beta);
   }

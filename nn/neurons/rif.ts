@@ -8,7 +8,8 @@
 import type { DType, TypedArray } from "../../autodiff/dtype.ts";
 import { np, type Tensor } from "../../autodiff/mod.ts";
 import type { SpikeActivation } from "../axn/mod.ts";
-import { feedback, recurrentWeights, SpikingNeuron, type SpikingOptions } from "./neuron.ts";
+import { checkOptions } from "../../autodiff/checks.ts";
+import { feedback, recurrentWeights, SPIKING_OPTIONS, SpikingNeuron, type SpikingOptions } from "./neuron.ts";
 import {
   floatArray,
   matmulInto,
@@ -129,6 +130,7 @@ export const RIF_SEQUENCE: SequenceModel<{ vs: TypedArray }> = {
 export class RIF extends SpikingNeuron {
   constructor(hiddenShape: readonly number[], options: RIFOptions = {}) {
     super(hiddenShape, options, "RIF", 1);
+    checkOptions("RIF", options, [...SPIKING_OPTIONS]);
   }
 
   /** One step on `x: [B, ...hiddenShape]` and `V: [B, ...hiddenShape]`: `[S, V']`. */

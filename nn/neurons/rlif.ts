@@ -8,11 +8,13 @@
 import type { DType, TypedArray } from "../../autodiff/dtype.ts";
 import { np, type Tensor } from "../../autodiff/mod.ts";
 import type { SpikeActivation } from "../axn/mod.ts";
+import { checkOptions } from "../../autodiff/checks.ts";
 import {
   checkDecayOption,
   decayParameter,
   feedback,
   recurrentWeights,
+  SPIKING_OPTIONS,
   SpikingNeuron,
   type SpikingOptions,
 } from "./neuron.ts";
@@ -154,6 +156,7 @@ export class RLIF extends SpikingNeuron {
 
   constructor(hiddenShape: readonly number[], options: RLIFOptions = {}) {
     super(hiddenShape, options, "RLIF", 1);
+    checkOptions("RLIF", options, [...SPIKING_OPTIONS, "beta"]);
     this.beta = checkDecayOption("RLIF", "beta", options.beta);
   }
 
