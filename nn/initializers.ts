@@ -14,6 +14,7 @@ import { type Initializer, nextRngKey } from "./module.ts";
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.constant(0.5)([3], "float32");
  * ```
  */
@@ -27,6 +28,7 @@ export function constant(value: number): Initializer {
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.truncatedNormal(0.1);
  * ```
  */
@@ -40,6 +42,7 @@ export function truncatedNormal(stddev = 1, mean = 0): Initializer {
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.randomNormal(0.01);
  * ```
  */
@@ -53,6 +56,7 @@ export function randomNormal(stddev = 1, mean = 0): Initializer {
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.randomUniform(-0.1, 0.1);
  * ```
  */
@@ -80,6 +84,7 @@ function fans(shape: readonly number[]): [number, number] {
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.varianceScaling(2, "fan_in", "truncated_normal"); // He
  * ```
  */
@@ -113,6 +118,7 @@ export function varianceScaling(
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.glorotUniform();
  * ```
  */
@@ -125,6 +131,7 @@ export function glorotUniform(): Initializer {
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.glorotNormal();
  * ```
  */
@@ -137,6 +144,7 @@ export function glorotNormal(): Initializer {
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.heNormal();
  * ```
  */
@@ -149,6 +157,7 @@ export function heNormal(): Initializer {
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.heUniform();
  * ```
  */
@@ -161,6 +170,7 @@ export function heUniform(): Initializer {
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.lecunNormal();
  * ```
  */

@@ -455,6 +455,9 @@ export interface TransformedWithState<A extends unknown[], O> {
 
 /**
  * Turns a function that uses modules into a pure `{init, apply}` pair.
+ * Parameters without a type annotation are Tensors
+ * (`nn.transform((x) => new nn.Linear(3).call(x))` type-checks as spyx
+ * code reads).
  *
  * @example
  * ```ts
@@ -465,7 +468,7 @@ export interface TransformedWithState<A extends unknown[], O> {
  * const y = net.apply(params, null, x); // [2, 10]
  * ```
  */
-export function transform<A extends unknown[], O>(fn: (...args: A) => O): Transformed<A, O> {
+export function transform<A extends unknown[] = Tensor[], O = unknown>(fn: (...args: A) => O): Transformed<A, O> {
   const t = transformWithState(fn);
   return {
     init: (key, ...args) => {
@@ -502,7 +505,9 @@ export function transform<A extends unknown[], O>(fn: (...args: A) => O): Transf
  * const [y, newState] = net.apply(params, state, null, x); // spike_count [[0, 1, 1]]
  * ```
  */
-export function transformWithState<A extends unknown[], O>(fn: (...args: A) => O): TransformedWithState<A, O> {
+export function transformWithState<A extends unknown[] = Tensor[], O = unknown>(
+  fn: (...args: A) => O,
+): TransformedWithState<A, O> {
   const transformed: TransformedWithState<A, O> = {
     init: (key, ...args) => {
       const frame = new Frame({}, {}, checkKey("init", key, false), true);
