@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { formatValue } from "../autodiff/checks.ts";
 import type { DType } from "../autodiff/dtype.ts";
 import { np, random } from "../autodiff/mod.ts";
 import { type Initializer, nextRngKey } from "./module.ts";
@@ -19,6 +20,7 @@ import { type Initializer, nextRngKey } from "./module.ts";
  * ```
  */
 export function constant(value: number): Initializer {
+  checkFinite("constant", "value", value);
   return (shape, dtype) => np.full(shape, value, { dtype });
 }
 
@@ -34,6 +36,7 @@ export function constant(value: number): Initializer {
  */
 export function truncatedNormal(stddev = 1, mean = 0): Initializer {
   checkPositive("truncatedNormal", "stddev", stddev);
+  checkFinite("truncatedNormal", "mean", mean);
   return (shape, dtype) => np.add(np.mul(random.truncatedNormal(nextRngKey(), -2, 2, shape, { dtype }), stddev), mean);
 }
 
@@ -48,6 +51,7 @@ export function truncatedNormal(stddev = 1, mean = 0): Initializer {
  */
 export function randomNormal(stddev = 1, mean = 0): Initializer {
   checkPositive("randomNormal", "stddev", stddev);
+  checkFinite("randomNormal", "mean", mean);
   return (shape, dtype) => np.add(np.mul(random.normal(nextRngKey(), shape, { dtype }), stddev), mean);
 }
 
@@ -61,6 +65,8 @@ export function randomNormal(stddev = 1, mean = 0): Initializer {
  * ```
  */
 export function randomUniform(minval = 0, maxval = 1): Initializer {
+  checkFinite("randomUniform", "minval", minval);
+  checkFinite("randomUniform", "maxval", maxval);
   if (!(maxval > minval)) throw new RangeError(`randomUniform: maxval ${maxval} must exceed minval ${minval}`);
   return (shape, dtype) => random.uniform(nextRngKey(), shape, { minval, maxval, dtype });
 }
@@ -95,10 +101,16 @@ export function varianceScaling(
 ): Initializer {
   checkPositive("varianceScaling", "scale", scale);
   if (!["fan_in", "fan_out", "fan_avg"].includes(mode)) {
-    throw new RangeError(`varianceScaling: unknown mode ${JSON.stringify(mode)}`);
+    throw new RangeError(
+      `varianceScaling: unknown mode ${formatValue(mode)}; expected "fan_in", "fan_out" or "fan_avg"`,
+    );
   }
   if (!["truncated_normal", "normal", "uniform"].includes(distribution)) {
-    throw new RangeError(`varianceScaling: unknown distribution ${JSON.stringify(distribution)}`);
+    throw new RangeError(
+      `varianceScaling: unknown distribution ${
+        formatValue(distribution)
+      }; expected "truncated_normal", "normal" or "uniform"`,
+    );
   }
   return (shape, dtype: DType) => {
     const [fanIn, fanOut] = fans(shape);
@@ -179,5 +191,13 @@ export function lecunNormal(): Initializer {
 }
 
 function checkPositive(op: string, what: string, v: number): void {
-  if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`${op}: ${what} must be a positive number, got ${v}`);
+  if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v)) {
+    throw new RangeError(`${op}: ${what} must be a positive number, got ${formatValue(v)}`);
+  }
+}
+
+function checkFinite(op: string, what: string, v: number): void {
+  if (typeof v !== "number" || !Number.isFinite(v)) {
+    throw new RangeError(`${op}: ${what} must be a finite number, got ${formatValue(v)}`);
+  }
 }
