@@ -7,10 +7,11 @@
  *
  * @module
  */
+import { checkOptions, formatValue, leafPaths } from "./checks.ts";
 import { liftToCurrentLevel } from "./core/trace.ts";
 import { isFloat } from "./dtype.ts";
 import { add, astype } from "./ops/elementwise.ts";
-import { onesLike, zerosLike } from "./ops/creation.ts";
+import { full, onesLike, zerosLike } from "./ops/creation.ts";
 import { alias } from "./ops/identity.ts";
 import { Tape, type TapeEntry, type TensorInfo, tensorInfo, withTape } from "./tape.ts";
 import { isTensor, type Tensor } from "./tensor.ts";
@@ -166,6 +167,46 @@ export interface GradOptions {
   hasAux?: boolean;
 }
 
+function checkGradOptions(op: string, options: GradOptions): void {
+  checkOptions(op, options, ["argnums", "hasAux"]);
+  const { argnums = 0, hasAux = false } = options;
+  const nums = typeof argnums === "number" ? [argnums] : argnums;
+  if (
+    !Array.isArray(nums) || nums.length === 0 || new Set(nums).size !== nums.length ||
+    !nums.every((n) => Number.isInteger(n) && n >= 0)
+  ) {
+    throw new TypeError(
+      `${op}: argnums must be a non-negative integer or a non-empty array of distinct ones, got ${
+        formatValue(argnums)
+      }`,
+    );
+  }
+  if (typeof hasAux !== "boolean") throw new TypeError(`${op}: hasAux must be a boolean, got ${formatValue(hasAux)}`);
+}
+
+/**
+ * A differentiated argument with its JS-number leaves made float32 scalar
+ * tensors (differentiated, as JAX converts Python floats); any other leaf
+ * that is not a tensor is an error naming the argument and the leaf.
+ */
+function differentiableArgument(op: string, argnum: number, arg: PyTree): PyTree {
+  const [leaves, def] = flatten(arg);
+  if (leaves.every(isTensor)) return arg;
+  const paths = leafPaths(def);
+  return unflatten(
+    def,
+    leaves.map((l, i) => {
+      if (isTensor(l)) return l;
+      if (typeof l === "number") return full([], l, { dtype: "float32" });
+      const where = paths[i] === "<root>" ? "" : ` at ${paths[i]}`;
+      throw new TypeError(
+        `${op}: argument ${argnum} is differentiated, but its leaf${where} is ${formatValue(l)}: ` +
+          `leaves must be float Tensors (or numbers, taken as float32 scalars)`,
+      );
+    }),
+  );
+}
+
 function checkScalar(op: string, v: unknown): Tensor {
   if (!isTensor(v) || v.size !== 1 || !isFloat(v.dtype)) {
     const desc = isTensor(v) ? `shape [${v.shape}] ${v.dtype}` : typeof v;
@@ -177,7 +218,9 @@ function checkScalar(op: string, v: unknown): Tensor {
 /**
  * `valueAndGrad(f)(...args)` returns `[value, grads]` (with `hasAux`,
  * `[[value, aux], grads]`); `grads` has the structure of the differentiated
- * argument(s).
+ * argument(s). A JS number among the differentiated leaves is taken as a
+ * float32 scalar and gets a float32 scalar Tensor as its gradient; any
+ * other non-tensor leaf there (a string, a boolean) is an error.
  *
  * @example
  * ```ts
@@ -194,6 +237,7 @@ export function valueAndGrad(
   options: GradOptions = {},
   // deno-lint-ignore no-explicit-any
 ): (...args: any[]) => [any, any] {
+  checkGradOptions("valueAndGrad", options);
   const { argnums = 0, hasAux = false } = options;
   const nums = typeof argnums === "number" ? [argnums] : argnums;
   // deno-lint-ignore no-explicit-any
@@ -222,7 +266,7 @@ export function valueAndGrad(
         }
         return value;
       },
-      nums.map((n) => args[n]),
+      nums.map((n) => differentiableArgument("grad", n, args[n])),
       false,
     );
     const grads = back(onesLike(value!));
@@ -233,7 +277,9 @@ export function valueAndGrad(
 
 /**
  * `grad(f)(...args)` returns the gradient of the scalar `f` with respect to
- * the first argument (or `argnums`); with `hasAux`, `[grads, aux]`.
+ * the first argument (or `argnums`); with `hasAux`, `[grads, aux]`. Number
+ * leaves are differentiated as float32 scalars: `grad((x) => np.mul(x, x))(3)`
+ * is a float32 scalar Tensor holding 6.
  *
  * @example
  * ```ts
@@ -244,6 +290,7 @@ export function valueAndGrad(
  */
 // deno-lint-ignore no-explicit-any
 export function grad(f: (...args: any[]) => any, options: GradOptions = {}): (...args: any[]) => any {
+  checkGradOptions("grad", options);
   const vg = valueAndGrad(f, options);
   // deno-lint-ignore no-explicit-any
   return (...args: any[]) => {

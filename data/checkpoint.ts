@@ -7,6 +7,7 @@
 import { readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { isTensor, type Tensor } from "../autodiff/tensor.ts";
 import type { PyTree } from "../autodiff/tree.ts";
+import { checkOptions, formatValue } from "../autodiff/checks.ts";
 import { describe } from "./checks.ts";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
 
@@ -176,7 +177,11 @@ function haikuTree(fn: string, tensors: Map<string, Tensor>): PyTree {
  */
 export function toSafetensors(tree: PyTree, options: CheckpointOptions = {}): Uint8Array {
   const fn = "data.toSafetensors";
+  checkOptions(fn, options, ["metadata"]);
   const extra = options.metadata ?? {};
+  if (extra === null || typeof extra !== "object" || Array.isArray(extra)) {
+    throw new TypeError(`${fn}: metadata must be an object of strings, got ${formatValue(extra)}`);
+  }
   for (const k of Object.keys(extra)) {
     if (k.startsWith(RESERVED_PREFIX)) throw new RangeError(`${fn}: metadata key "${k}" uses the reserved prefix`);
   }

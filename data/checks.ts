@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { formatValue } from "../autodiff/checks.ts";
 import { isTensor, type Tensor } from "../autodiff/tensor.ts";
 import { isFloat } from "../autodiff/dtype.ts";
 
@@ -17,7 +18,7 @@ import { isFloat } from "../autodiff/dtype.ts";
  */
 export function checkInt(fn: string, name: string, value: unknown, min = 1): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
-    throw new RangeError(`${fn}: ${name} must be an integer >= ${min}, got ${String(value)}`);
+    throw new RangeError(`${fn}: ${name} must be an integer >= ${min}, got ${formatValue(value)}`);
   }
   return value;
 }
@@ -33,8 +34,21 @@ export function checkInt(fn: string, name: string, value: unknown, min = 1): num
 export function checkNumber(fn: string, name: string, value: unknown, lo = -Infinity, hi = Infinity): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < lo || value > hi) {
     const range = lo === -Infinity && hi === Infinity ? "a finite number" : `a number in [${lo}, ${hi}]`;
-    throw new RangeError(`${fn}: ${name} must be ${range}, got ${String(value)}`);
+    throw new RangeError(`${fn}: ${name} must be ${range}, got ${formatValue(value)}`);
   }
+  return value;
+}
+
+/**
+ * Throws unless `value` is a boolean (`"false"` is a string, and truthy).
+ *
+ * @example
+ * ```ts
+ * checkBoolean("data.randman", "shuffle", true); // true
+ * ```
+ */
+export function checkBoolean(fn: string, name: string, value: unknown): boolean {
+  if (typeof value !== "boolean") throw new TypeError(`${fn}: ${name} must be a boolean, got ${formatValue(value)}`);
   return value;
 }
 
@@ -102,7 +116,7 @@ export function describe(x: unknown): string {
   if (Array.isArray(x)) return "an array";
   if (isTensor(x)) return `a ${x.dtype} tensor of shape [${x.shape}]`;
   if (typeof x === "object") return `an object (${Object.getPrototypeOf(x)?.constructor?.name ?? "null prototype"})`;
-  return `${typeof x} ${String(x)}`;
+  return `${typeof x} ${formatValue(x)}`;
 }
 
 /**
@@ -115,7 +129,7 @@ export function describe(x: unknown): string {
  */
 export function normalizeAxisFor(fn: string, axis: unknown, ndim: number): number {
   if (typeof axis !== "number" || !Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
-    throw new RangeError(`${fn}: axis ${String(axis)} is out of range for ${ndim} axes`);
+    throw new RangeError(`${fn}: axis ${formatValue(axis)} is out of range for ${ndim} axes`);
   }
   return axis < 0 ? axis + ndim : axis;
 }

@@ -5,7 +5,8 @@
  */
 import { fromTypedArray } from "../autodiff/ops/creation.ts";
 import type { Tensor } from "../autodiff/tensor.ts";
-import { checkFinite, checkFloatTensor, checkInt, checkNumber } from "./checks.ts";
+import { checkOptions } from "../autodiff/checks.ts";
+import { checkBoolean, checkFinite, checkFloatTensor, checkInt, checkNumber } from "./checks.ts";
 
 /** Options of {@link deltaCode}. */
 export interface DeltaOptions {
@@ -45,8 +46,11 @@ export function deltaCode(threshold = 0.1, options: DeltaOptions = {}): DeltaEnc
   const fn = "data.deltaCode";
   checkNumber(fn, "threshold", threshold);
   if (!(threshold > 0)) throw new RangeError(`${fn}: threshold must be > 0, got ${threshold}`);
+  checkOptions(fn, options, ["padding", "offSpike", "timeAxis"]);
   const { padding = false, offSpike = false, timeAxis = 1 } = options;
   checkInt(fn, "timeAxis", timeAxis, 0);
+  checkBoolean(fn, "padding", padding);
+  checkBoolean(fn, "offSpike", offSpike);
   return (data: Tensor): Tensor => {
     checkFloatTensor(fn, "data", data);
     if (timeAxis >= data.ndim) {

@@ -6,7 +6,9 @@
  *
  * @module
  */
-type H5wasm = typeof import("h5wasm").default;
+import { H5WASM, installHint, packageSpecifier } from "./npm_packages.ts";
+
+type H5wasm = typeof import("npm:h5wasm@0.10.3").default;
 type H5Module = Awaited<H5wasm["ready"]>;
 
 /** An open, read-only HDF5 file; call {@link Hdf5File.close} when done. */
@@ -72,7 +74,8 @@ let nextFile = 0;
 
 async function loadH5wasm(fn: string): Promise<{ h5wasm: H5wasm; module: H5Module }> {
   h5wasmPromise ??= (async () => {
-    const h5wasm = (await import("h5wasm")).default;
+    // Not a literal specifier: Deno needs the npm: form outside a checkout, Bun the bare name (npm_packages.ts).
+    const h5wasm = ((await import(packageSpecifier(H5WASM))) as { default: H5wasm }).default;
     return { h5wasm, module: await h5wasm.ready };
   })();
   try {
@@ -80,7 +83,7 @@ async function loadH5wasm(fn: string): Promise<{ h5wasm: H5wasm; module: H5Modul
   } catch (e) {
     h5wasmPromise = null;
     throw new Error(
-      `${fn}: cannot load the npm package "h5wasm" (install it with \`npm install h5wasm@0.10.3\`): ${
+      `${fn}: cannot load the npm package "${H5WASM.name}" (install it with \`${installHint(H5WASM)}\`): ${
         (e as Error).message
       }`,
     );
@@ -374,4 +377,22 @@ export function readVlenRows(
  */
 export function datasetLength(fn: string, name: string, h5: Hdf5File, path: string): number {
   return describeDataset(fn, name, h5, path).length;
+}
+
+/**
+ * The class of the numbers in a 1-D dataset of variable-length arrays:
+ * `"integer"`, `"float"`, or null when it holds something else (which
+ * {@link readVlenRows} rejects), so that a loader can refuse, before
+ * reading, integers where it expects times in seconds and the reverse.
+ *
+ * @example
+ * ```ts ignore
+ * vlenElementClass("data.loadShd", "shd.h5", h5, "spikes/times"); // "float"
+ * ```
+ */
+export function vlenElementClass(fn: string, name: string, h5: Hdf5File, path: string): "integer" | "float" | null {
+  const { metadata } = describeDataset(fn, name, h5, path);
+  const element = metadata.type === 9 ? metadata.vlen_type : undefined;
+  if (!element || !elementReader(element)) return null;
+  return element.type === 0 ? "integer" : "float";
 }

@@ -5,7 +5,8 @@
  */
 import { fromTypedArray } from "../autodiff/ops/creation.ts";
 import type { Tensor } from "../autodiff/tensor.ts";
-import { checkFinite, checkFloatTensor, checkInt, checkNumber } from "./checks.ts";
+import { checkOptions } from "../autodiff/checks.ts";
+import { checkBoolean, checkFinite, checkFloatTensor, checkInt, checkNumber } from "./checks.ts";
 
 /** Options of {@link latencyCode}, named as snnTorch's arguments. */
 export interface LatencyOptions {
@@ -78,6 +79,16 @@ function roundHalfEven(v: number): number {
 export function latencyCode(numSteps: number, options: LatencyOptions = {}): LatencyEncoder {
   const fn = "data.latencyCode";
   checkInt(fn, "numSteps", numSteps);
+  checkOptions(fn, options, [
+    "threshold",
+    "tau",
+    "epsilon",
+    "firstSpikeTime",
+    "clip",
+    "normalize",
+    "linear",
+    "timeAxis",
+  ]);
   const {
     threshold = 0.01,
     tau = 1,
@@ -99,6 +110,9 @@ export function latencyCode(numSteps: number, options: LatencyOptions = {}): Lat
     throw new RangeError(`${fn}: firstSpikeTime (${firstSpikeTime}) must be <= numSteps - 1 (${numSteps - 1})`);
   }
   checkInt(fn, "timeAxis", timeAxis, 0);
+  checkBoolean(fn, "clip", clip);
+  checkBoolean(fn, "normalize", normalize);
+  checkBoolean(fn, "linear", linear);
 
   return (data: Tensor): Tensor => {
     checkFloatTensor(fn, "data", data);

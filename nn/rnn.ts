@@ -9,6 +9,7 @@
  */
 import { isTensor, np, type PyTree, scan, type Tensor } from "../autodiff/mod.ts";
 import { activeTapes } from "../autodiff/tape.ts";
+import { checkOptions, formatValue } from "../autodiff/checks.ts";
 import { captureFrame, type FrameCarry, isInitializing, Module, type ModuleOptions } from "./module.ts";
 import { Linear } from "./layers/linear.ts";
 
@@ -108,9 +109,17 @@ export class DeepRNN extends RNNCore {
 
   constructor(layers: readonly DeepRNNLayer[], options: ModuleOptions = {}) {
     super(options, "deep_rnn");
+    checkOptions("DeepRNN", options, ["name"]);
     if (!Array.isArray(layers) || layers.length === 0) {
-      throw new TypeError("DeepRNN: layers must be a non-empty array");
+      throw new TypeError(`DeepRNN: layers must be a non-empty array, got ${formatValue(layers)}`);
     }
+    layers.forEach((layer, i) => {
+      if (!(layer instanceof Module) && typeof layer !== "function") {
+        throw new TypeError(
+          `DeepRNN: layer ${i} is ${formatValue(layer)}; layers are RNN cores, modules or functions (x) => Tensor`,
+        );
+      }
+    });
     this.layers = layers.slice();
   }
 
@@ -253,6 +262,24 @@ export interface UnrollOptions {
   fused?: boolean;
 }
 
+/** The checks of an unroll's arguments, before any step runs. */
+function checkUnroll(op: string, core: unknown, inputs: unknown, options: UnrollOptions, valid: string[]): void {
+  if (!(core instanceof RNNCore)) {
+    throw new TypeError(`${op}: core must be an RNNCore (a neuron, a DeepRNN, ...), got ${formatValue(core)}`);
+  }
+  if (!isTensor(inputs)) {
+    const hint = Array.isArray(inputs) ? " (wrap an array with np.array)" : "";
+    throw new TypeError(`${op}: inputs must be a Tensor [T, B, ...] or [B, T, ...], got ${formatValue(inputs)}${hint}`);
+  }
+  checkOptions(op, options, valid);
+  for (const name of valid) {
+    const v = (options as Record<string, unknown>)[name];
+    if (v !== undefined && typeof v !== "boolean") {
+      throw new TypeError(`${op}: ${name} must be a boolean, got ${formatValue(v)}`);
+    }
+  }
+}
+
 function toTimeMajor(op: string, inputs: Tensor, timeMajor: boolean): Tensor {
   if (inputs.ndim < 2) throw new RangeError(`${op}: inputs need time and batch axes, got shape [${inputs.shape}]`);
   return timeMajor ? inputs : np.swapaxes(inputs, 0, 1);
@@ -301,6 +328,7 @@ export function dynamicUnroll(
   initialState: RNNState,
   options: UnrollOptions = {},
 ): [Tensor, RNNState] {
+  checkUnroll("dynamicUnroll", core, inputs, options, ["timeMajor", "reverse", "fused", "returnAllStates"]);
   const { timeMajor = true, reverse = false, fused = true } = options;
   const xs = toTimeMajor("dynamicUnroll", inputs, timeMajor);
   const frame = captureFrame();
@@ -373,6 +401,7 @@ export function staticUnroll(
   initialState: RNNState,
   options: UnrollOptions = {},
 ): [Tensor, RNNState] {
+  checkUnroll("staticUnroll", core, inputs, options, ["timeMajor", "reverse"]);
   const { timeMajor = true, reverse = false } = options;
   const xs = toTimeMajor("staticUnroll", inputs, timeMajor);
   const T = xs.shape[0];

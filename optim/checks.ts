@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { checkOptions, formatValue } from "../autodiff/checks.ts";
 import { isTensor, type Tensor } from "../autodiff/tensor.ts";
 import { flatten, type PyTree, type TreeDef, unflatten } from "../autodiff/tree.ts";
 
@@ -36,7 +37,9 @@ export function checkOption(fn: string, name: string, value: unknown, bounds: Op
     const lo = min === -Infinity ? "" : `${minOpen ? ">" : ">="} ${min}`;
     const hi = max === Infinity ? "" : `${maxOpen ? "<" : "<="} ${max}`;
     const range = [lo, hi].filter((s) => s).join(" and ");
-    throw new RangeError(`${fn}: ${name} must be a finite number${range ? ` ${range}` : ""}, got ${String(value)}`);
+    throw new RangeError(
+      `${fn}: ${name} must be a finite number${range ? ` ${range}` : ""}, got ${formatValue(value)}`,
+    );
   }
   return value as number;
 }
@@ -44,7 +47,7 @@ export function checkOption(fn: string, name: string, value: unknown, bounds: Op
 /**
  * Throws unless `options` is undefined or a plain object whose keys are all
  * in `known`, so that a misspelt option (`weight_decay` for `weightDecay`)
- * is not silently ignored.
+ * is not silently ignored (the library-wide check, `autodiff/checks.ts`).
  *
  * @example
  * ```ts
@@ -52,15 +55,7 @@ export function checkOption(fn: string, name: string, value: unknown, bounds: Op
  * ```
  */
 export function checkOptionNames(fn: string, options: unknown, known: readonly string[]): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw new TypeError(`${fn}: options must be an object, got ${String(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new TypeError(`${fn}: unknown option "${key}" (known: ${known.join(", ")})`);
-    }
-  }
+  checkOptions(fn, options, known);
 }
 
 /** Leaf paths of a structure (`a`, `b.0`), for error messages. */

@@ -8,7 +8,7 @@
 import { isFloat } from "../autodiff/dtype.ts";
 import { logSoftmax, oneHot } from "../autodiff/ops/activation.ts";
 import { asTensor, type TensorLike } from "../autodiff/ops/creation.ts";
-import { abs, add, astype, minimum, mul, neg, square, sub } from "../autodiff/ops/elementwise.ts";
+import { abs, add, astype, equal, minimum, mul, neg, square, sub, where } from "../autodiff/ops/elementwise.ts";
 import { sum } from "../autodiff/ops/reduce.ts";
 import type { Tensor } from "../autodiff/tensor.ts";
 import { checkOption } from "./checks.ts";
@@ -21,6 +21,30 @@ function floatTensor(x: TensorLike): Tensor {
 function sameShape(fn: string, a: Tensor, b: Tensor, what: string): void {
   if (a.ndim !== b.ndim || a.shape.some((d, i) => d !== b.shape[i])) {
     throw new RangeError(`${fn}: logits/predictions have shape [${a.shape}] but ${what} has shape [${b.shape}]`);
+  }
+}
+
+/**
+ * Throws unless every entry of the integer tensor `targets` is a class
+ * index in `[0, numClasses)`: one-hot encoding would turn any other value
+ * into an all-zero label row, and the loss would quietly ignore the sample.
+ *
+ * @example
+ * ```ts
+ * import { np } from "../mod.ts";
+ * checkClassIndices("integralCrossentropy", np.array([0, 2], { dtype: "int32" }), 3); // ok
+ * ```
+ */
+export function checkClassIndices(fn: string, targets: Tensor, numClasses: number): void {
+  const data = targets.dataSync();
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!(v >= 0 && v < numClasses)) {
+      throw new RangeError(
+        `${fn}: target ${v} at flat index ${i} is not a class index in [0, ${numClasses}) ` +
+          `(the last axis has ${numClasses} classes)`,
+      );
+    }
   }
 }
 
@@ -55,7 +79,16 @@ export function smoothLabels(labels: TensorLike, alpha: number): Tensor {
 export function softmaxCrossEntropy(logits: TensorLike, labels: TensorLike): Tensor {
   const z = floatTensor(logits), l = floatTensor(labels);
   sameShape("softmaxCrossEntropy", z, l, "labels");
-  return neg(sum(mul(l, logSoftmax(z, -1)), -1));
+  return neg(sum(labelledLogProbabilities(l, logSoftmax(z, -1)), -1));
+}
+
+/**
+ * `labels * logProbabilities`, 0 where a label is 0: a log-probability of
+ * -Infinity (a logit that is finite but more than float range below the
+ * largest) would otherwise make 0 * -Infinity = NaN.
+ */
+function labelledLogProbabilities(labels: Tensor, logProbabilities: Tensor): Tensor {
+  return where(equal(labels, 0), 0, mul(labels, logProbabilities));
 }
 
 /**
@@ -77,8 +110,9 @@ export function softmaxCrossEntropyWithIntegerLabels(logits: TensorLike, labels:
   if (z.ndim !== l.ndim + 1 || l.shape.some((d, i) => d !== z.shape[i])) {
     throw new RangeError(`${fn}: labels of shape [${l.shape}] do not match logits of shape [${z.shape}]`);
   }
+  checkClassIndices(fn, l, z.shape[z.ndim - 1]);
   const hot = oneHot(l, z.shape[z.ndim - 1], { dtype: z.dtype });
-  return neg(sum(mul(hot, logSoftmax(z, -1)), -1));
+  return neg(sum(labelledLogProbabilities(hot, logSoftmax(z, -1)), -1));
 }
 
 /**

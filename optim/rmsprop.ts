@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { formatValue } from "../autodiff/checks.ts";
 import { add, astype, div, mul, sqrt, square, sub } from "../autodiff/ops/elementwise.ts";
 import { full } from "../autodiff/ops/creation.ts";
 import type { Tensor } from "../autodiff/tensor.ts";
@@ -51,7 +52,7 @@ function rmsOptions(fn: string, options: ScaleByRmsOptions): Required<ScaleByRms
   checkOption(fn, "eps", eps, { min: 0 });
   checkOption(fn, "initialScale", initialScale, { min: 0 });
   if (form !== "optax" && form !== "torch") {
-    throw new TypeError(`${fn}: form must be "optax" or "torch", got ${JSON.stringify(form)}`);
+    throw new TypeError(`${fn}: form must be "optax" or "torch", got ${formatValue(form)}`);
   }
   return { decay, eps, initialScale, form };
 }

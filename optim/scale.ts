@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { formatValue } from "../autodiff/checks.ts";
 import { mul } from "../autodiff/ops/elementwise.ts";
 import { checkOption, checkOptionNames, mapLeaves } from "./checks.ts";
 import type { GradientTransformation, LearningRate, Schedule } from "./transform.ts";
@@ -48,7 +49,9 @@ export function scale(stepSize: number): GradientTransformation<Record<string, n
 export function evaluateSchedule(fn: string, schedule: Schedule, step: number): number {
   const value = schedule(step);
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new RangeError(`${fn}: the schedule returned ${String(value)} at step ${step}; expected a finite number`);
+    throw new RangeError(
+      `${fn}: the schedule returned ${formatValue(value)} at step ${step}; expected a finite number`,
+    );
   }
   return value;
 }
@@ -67,7 +70,7 @@ export function evaluateSchedule(fn: string, schedule: Schedule, step: number): 
  */
 export function scaleBySchedule(schedule: Schedule): GradientTransformation<CountState> {
   if (typeof schedule !== "function") {
-    throw new TypeError(`scaleBySchedule: schedule must be a function of the step, got ${String(schedule)}`);
+    throw new TypeError(`scaleBySchedule: schedule must be a function of the step, got ${formatValue(schedule)}`);
   }
   return {
     init: () => ({ count: 0 }),

@@ -5,12 +5,13 @@
  *
  * @module
  */
+import { formatValue } from "../autodiff/checks.ts";
 import { checkOption, checkOptionNames } from "./checks.ts";
 import type { Schedule } from "./transform.ts";
 
 function checkSchedules(fn: string, schedules: readonly Schedule[]): void {
   schedules.forEach((s, i) => {
-    if (typeof s !== "function") throw new TypeError(`${fn}: schedule ${i} is not a function, got ${String(s)}`);
+    if (typeof s !== "function") throw new TypeError(`${fn}: schedule ${i} is not a function, got ${formatValue(s)}`);
   });
 }
 

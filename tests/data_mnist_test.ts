@@ -88,7 +88,20 @@ describe("data.loadMnist", () => {
   });
 
   test("errors", async () => {
-    await assert.rejects(data.loadMnist({ trainFraction: 0 }), /data\.loadMnist: trainFraction must be > 0/);
+    for (const f of [0, 1]) {
+      await assert.rejects(
+        data.loadMnist({ trainFraction: f }),
+        new RegExp(
+          `data\\.loadMnist: trainFraction must lie strictly between 0 and 1 \\(both splits non-empty\\), got ${f}`,
+        ),
+      );
+    }
+    // Rounds to all 10,000 digits for training: the test split would be empty.
+    await assert.rejects(data.loadMnist({ trainFraction: 0.99999 }), /leaves 10000 of 10000 digits for training and 0/);
+    await assert.rejects(
+      data.loadMnist({ trainFracton: 0.5 } as never),
+      /data\.loadMnist: unknown option "trainFracton" \(did you mean "trainFraction"\?\); valid options: trainFraction/,
+    );
     await assert.rejects(
       data.loadMnist({ trainFraction: 1.5 }),
       /data\.loadMnist: trainFraction must be a number in \[0, 1\], got 1\.5/,

@@ -436,16 +436,16 @@ describe("neurons: errors", () => {
     assert.throws(bad(() => new nn.RIF(8 as unknown as number[])), /RIF: hiddenShape must be .*, got 8/);
     assert.throws(
       bad(() => new nn.IF([3], { threshold: "1" as unknown as number })),
-      /IF: threshold must be a finite number, got 1/,
+      /IF: threshold must be a finite number, got "1"/,
     );
     assert.throws(bad(() => new nn.ALIF([3], { threshold: NaN })), /ALIF: threshold must be a finite number, got NaN/);
     assert.throws(
       bad(() => new nn.LIF([3], { activation: "superspike" as unknown as axn.SpikeActivation })),
-      /LIF: activation must be a function \(u: Tensor\) => Tensor, got string/,
+      /LIF: activation must be a function \(u: Tensor\) => Tensor, such as axn\.superspike\(\), got "superspike"/,
     );
     assert.throws(
       bad(() => new nn.CuBaLIF([3], { alpha: "0.9" as unknown as number })),
-      /CuBaLIF: alpha must be a finite number \(a learnable scalar\) or omitted \(per-neuron\), got 0.9/,
+      /CuBaLIF: alpha must be a finite number \(a learnable scalar\) or omitted \(per-neuron\), got "0.9"/,
     );
     assert.throws(bad(() => new nn.ALIF([3], { gamma: Infinity })), /ALIF: gamma must be a finite number/);
     assert.throws(

@@ -309,7 +309,7 @@ describe("Flatten, Sequential, BatchApply", () => {
     const want = lin("linear_1", np.tanh(lin("linear", np.mul(x, 2))));
     assertAllClose(net.apply(params, null, x, 2).dataSync(), want.dataSync(), { rtol: 1e-12, atol: 1e-14 });
     const bad = nn.transform(() => new nn.Sequential([42 as unknown as nn.SequentialLayer]));
-    assert.throws(() => bad.init(random.key(0)), /Sequential: layer 0 is neither a module nor a function/);
+    assert.throws(() => bad.init(random.key(0)), /Sequential: layer 0 is 42, neither a module nor a function/);
   });
 
   test("BatchApply equals merging the leading axes by hand", () => {

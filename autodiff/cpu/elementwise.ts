@@ -444,23 +444,52 @@ function whereLoop(cond: TypedArray, dtype: DType, fc: Form, fa: Form, fb: Form)
 }
 
 /**
- * Converts element type; float to int truncates toward zero, like numpy,
- * and anything non-zero (NaN included) is `true`.
+ * Converts element type. Float to int follows XLA: truncation toward zero,
+ * saturation at the integer type's range (`3e9` is 2147483647 as int32,
+ * `-Infinity` is 0 as uint32) and NaN to 0; int to int wraps modulo 2^32;
+ * anything non-zero (NaN included) is `true`.
  *
  * @example
  * ```ts
  * import { castKernel } from "./elementwise.ts";
- * castKernel(new Float32Array([-1.5, 2.7]), "int32"); // Int32Array [-1, 2]
+ * castKernel(new Float32Array([-1.5, 2.7, 3e9, NaN]), "int32"); // Int32Array [-1, 2, 2147483647, 0]
  * ```
  */
 export function castKernel(x: TypedArray, to: DType): TypedArray {
   const out = allocate(to, x.length);
   if (to === "bool") {
     for (let i = 0; i < x.length; i++) out[i] = x[i] !== 0 ? 1 : 0;
+  } else if ((to === "int32" || to === "uint32") && (x instanceof Float32Array || x instanceof Float64Array)) {
+    // A plain store wraps (3e9 -> -1294967296, Infinity -> 0); in range it truncates, and NaN stores as 0.
+    const lo = to === "int32" ? -2147483648 : 0, hi = to === "int32" ? 2147483647 : 4294967295;
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      out[i] = v >= hi ? hi : v <= lo ? lo : v;
+    }
   } else if (to === "int32" || to === "uint32") {
     for (let i = 0; i < x.length; i++) out[i] = Math.trunc(x[i]);
   } else {
     out.set(x);
   }
   return out;
+}
+
+/**
+ * A JS number as an element of `dtype`, converted as {@link castKernel}
+ * converts a float: saturating truncation for int32/uint32 (NaN to 0),
+ * non-zero to 1 for bool.
+ *
+ * @example
+ * ```ts
+ * import { numberToElement } from "./elementwise.ts";
+ * numberToElement(-Infinity, "int32"); // -2147483648
+ * ```
+ */
+export function numberToElement(v: number, dtype: DType): number {
+  if (dtype === "bool") return v !== 0 ? 1 : 0;
+  if (dtype === "int32") {
+    return v >= 2147483647 ? 2147483647 : v <= -2147483648 ? -2147483648 : v === v ? Math.trunc(v) : 0;
+  }
+  if (dtype === "uint32") return v >= 4294967295 ? 4294967295 : v <= 0 ? 0 : v === v ? Math.trunc(v) : 0;
+  return v;
 }

@@ -8,13 +8,17 @@ import { type DType, isFloat } from "../dtype.ts";
 import { normalizeAxes } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { arange, asTensor, type TensorLike } from "./creation.ts";
-import { astype, equal, exp, sub } from "./elementwise.ts";
+import { astype, equal, exp, log, sub } from "./elementwise.ts";
 import { expandDims } from "./layout.ts";
-import { logsumexp } from "./reduce.ts";
+import { maxShift, sum } from "./reduce.ts";
 
 /**
  * `x - logsumexp(x, axis)`: log-probabilities along `axis` (one axis or
  * several, as in `jax.nn.log_softmax`). Integer inputs give float32.
+ * Computed as `(x - m) - log(sum(exp(x - m)))` with `m` the maximum (no
+ * gradient of its own), so that large inputs keep their precision: adding
+ * `m` back and subtracting it again, as `x - logsumexp(x)` does, rounds
+ * the result to the spacing of floats near `m`.
  *
  * @example
  * ```ts
@@ -26,7 +30,8 @@ export function logSoftmax(x: TensorLike, axis: number | readonly number[] = -1)
   let t = asTensor(x);
   if (!isFloat(t.dtype)) t = astype(t, "float32");
   const axes = normalizeAxes("logSoftmax", axis, t.ndim);
-  return sub(t, logsumexp(t, axes, true));
+  const shifted = sub(t, maxShift(t, axes));
+  return sub(shifted, log(sum(exp(shifted), axes, true)));
 }
 
 /**

@@ -7,6 +7,7 @@
 import { getBackend, registerBackend } from "../backend.ts";
 import { cpuBackend } from "../cpu/backend.ts";
 import "../cpu/kernels.ts";
+import { castKernel, numberToElement } from "../cpu/elementwise.ts";
 import { allocate, checkDType, type DType, type TypedArray, weakScalarDType } from "../dtype.ts";
 import { checkShape, type Shape, sizeOf } from "../shape.ts";
 import { isTensor, type NestedArray, Tensor } from "../tensor.ts";
@@ -136,19 +137,13 @@ export function array(values: TensorLike, options: ArrayOptions = {}): Tensor {
     shape = s;
   }
   const data = allocate(dtype, flat.length);
-  for (let i = 0; i < flat.length; i++) {
-    const v = Number(flat[i]);
-    data[i] = dtype === "bool" ? (v !== 0 ? 1 : 0) : v;
-  }
+  for (let i = 0; i < flat.length; i++) data[i] = numberToElement(Number(flat[i]), dtype);
   return fromTypedArray(data, shape, dtype);
 }
 
+/** The cast kernel's conversion: float to int saturates (XLA), int to int wraps. */
 function castValues(values: TypedArray, dtype: DType): TypedArray {
-  const out = allocate(dtype, values.length);
-  for (let i = 0; i < values.length; i++) {
-    out[i] = dtype === "bool" ? (values[i] !== 0 ? 1 : 0) : values[i];
-  }
-  return out;
+  return castKernel(values, dtype);
 }
 
 /**
@@ -184,7 +179,7 @@ export function full(shape: number | readonly number[], value: number | boolean,
   }
   const dtype = checkDType("np.full", options.dtype ?? (typeof value === "boolean" ? "bool" : "float32"));
   const data = allocate(dtype, sizeOf(s));
-  const v = dtype === "bool" ? (Number(value) !== 0 ? 1 : 0) : Number(value);
+  const v = numberToElement(Number(value), dtype);
   if (v !== 0) data.fill(v);
   return fromTypedArray(data, s, dtype);
 }

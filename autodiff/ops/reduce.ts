@@ -281,6 +281,24 @@ export function std(x: TensorLike, axis?: Axis, keepdims = false, ddof = 0): Ten
 }
 
 /**
+ * The maximum of float `t` over `axes` (kept as length-1 axes), 0 where it
+ * is infinite, with a zero derivative: the shift that keeps `exp` in range
+ * in the softmax family, a constant to autodiff (their results do not
+ * depend on it).
+ *
+ * @example
+ * ```ts
+ * import { np } from "../mod.ts";
+ * maxShift(np.array([[1, 3], [-Infinity, -Infinity]]), [1]); // [[3], [0]]
+ * ```
+ */
+export function maxShift(t: Tensor, axes: readonly number[]): Tensor {
+  const m = stopGradient(max(t, axes, true));
+  // inf - inf is NaN: an all-infinite group is shifted by 0 instead.
+  return where(equal(sub(m, m), 0), m, 0);
+}
+
+/**
  * `log(sum(exp(x)))` over `axis`, computed stably (the maximum is
  * subtracted first and gets no gradient of its own).
  *
@@ -294,9 +312,7 @@ export function logsumexp(x: TensorLike, axis?: Axis, keepdims = false): Tensor 
   let t = asTensor(x);
   if (!isFloat(t.dtype)) t = astype(t, "float32");
   const axes = normalizeAxes("logsumexp", axis, t.ndim);
-  const m = stopGradient(max(t, axes, true));
-  // inf - inf is NaN: an all-infinite group is shifted by 0 instead.
-  const shift = where(equal(sub(m, m), 0), m, 0);
+  const shift = maxShift(t, axes);
   let out = add(log(sum(exp(sub(t, shift)), axes, true)), shift);
   if (!keepdims) out = reshape(out, t.shape.filter((_, i) => !axes.includes(i)));
   return out;

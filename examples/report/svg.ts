@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { plot } from "../../mod.ts";
 
 /** One named line of a chart. */
 export interface Series {
@@ -103,8 +104,11 @@ export interface RasterOptions {
 }
 
 /**
- * A spike raster: one row per neuron, a tick at every step where it spiked.
- * `spikes[t][i]` is nonzero when neuron `i` spiked at step `t`.
+ * A spike raster: one row per neuron, a mark at every step where it
+ * spiked; `spikes[t][i]` is nonzero when neuron `i` spiked at step `t`.
+ * Drawn by the library's `plot.raster`, most active neurons first and
+ * silent ones left out (the caption counts them), so that the few neurons
+ * of a sparse layer are not lost among hundreds of empty rows.
  *
  * @example
  * ```ts
@@ -112,40 +116,5 @@ export interface RasterOptions {
  * ```
  */
 export function spikeRaster(spikes: readonly (readonly number[])[], options: RasterOptions): string {
-  const T = spikes.length;
-  const N = T ? spikes[0].length : 0;
-  if (T === 0 || N === 0) throw new RangeError(`spikeRaster: empty raster (${T} steps × ${N} neurons)`);
-  const { width = 640, height = 400 } = options;
-  const m = { left: 50, right: 16, top: 36, bottom: 40 };
-  const w = width - m.left - m.right, h = height - m.top - m.bottom;
-  const dx = w / T, dy = h / N;
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15">${escapeXml(options.title)}</text>`,
-    `<rect x="${m.left}" y="${m.top}" width="${w}" height="${h}" fill="none" stroke="#333"/>`,
-  ];
-  let count = 0;
-  const ticks: string[] = [];
-  for (let t = 0; t < T; t++) {
-    for (let i = 0; i < N; i++) {
-      if (spikes[t][i]) {
-        count++;
-        ticks.push(
-          `M${(m.left + (t + 0.5) * dx).toFixed(1)},${(m.top + i * dy).toFixed(1)}v${Math.max(dy, 1).toFixed(1)}`,
-        );
-      }
-    }
-  }
-  parts.push(
-    `<path d="${ticks.join("")}" stroke="black" stroke-width="${Math.max(1, Math.min(dx * 0.6, 3)).toFixed(1)}"/>`,
-  );
-  parts.push(
-    `<text x="${m.left + w / 2}" y="${
-      height - 10
-    }" text-anchor="middle">time step (${T} steps, ${count} spikes)</text>`,
-    `<text transform="translate(16 ${m.top + h / 2}) rotate(-90)" text-anchor="middle">neuron (${N})</text>`,
-    "</svg>",
-  );
-  return parts.join("\n");
+  return plot.raster(spikes, { ...options, sort: "rate", activeOnly: true });
 }

@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { formatValue } from "../../autodiff/checks.ts";
+import { isFloat } from "../../autodiff/dtype.ts";
 import { customVjp, isTensor, np, type Tensor } from "../../autodiff/mod.ts";
 import { evaluate, type Expr, symbol } from "../../autodiff/cell/expr.ts";
 import { evaluateOnTensors } from "../../autodiff/cell/step_ops.ts";
@@ -43,7 +45,7 @@ export type SpikeActivation = ((u: Tensor) => Tensor) & { readonly surrogate?: S
 
 function checkInput(op: string, u: unknown): Tensor {
   if (!isTensor(u)) {
-    throw new TypeError(`axn.${op}: expected a Tensor, got ${u === null ? "null" : typeof u}`);
+    throw new TypeError(`axn.${op}: expected a Tensor, got ${formatValue(u)}`);
   }
   return u;
 }
@@ -76,17 +78,24 @@ export function heaviside(x: Tensor): Tensor {
  * ```
  */
 export function custom(bwd: (u: Tensor) => Tensor, fwd: (u: Tensor) => Tensor = heaviside): SpikeActivation {
-  if (typeof bwd !== "function") throw new TypeError(`axn.custom: bwd must be a function, got ${typeof bwd}`);
-  if (typeof fwd !== "function") throw new TypeError(`axn.custom: fwd must be a function, got ${typeof fwd}`);
+  if (typeof bwd !== "function") throw new TypeError(`axn.custom: bwd must be a function, got ${formatValue(bwd)}`);
+  if (typeof fwd !== "function") throw new TypeError(`axn.custom: fwd must be a function, got ${formatValue(fwd)}`);
   const spike = customVjp(
-    (u: Tensor): [Tensor, Tensor] => [fwd(u), u],
+    (u: Tensor): [Tensor, Tensor] => {
+      const s = fwd(u);
+      // A wrong shape would broadcast silently downstream; a bool or int output would carry no gradient.
+      if (!isTensor(s) || s.shape.join() !== u.shape.join() || !isFloat(s.dtype)) {
+        throw new TypeError(
+          `axn.custom: fwd must return a float Tensor of the input's shape [${u.shape}], got ${formatValue(s)}`,
+        );
+      }
+      return [s, u];
+    },
     (u: Tensor, g: Tensor) => {
       const s = bwd(u);
       if (!isTensor(s) || s.shape.join() !== u.shape.join()) {
         throw new TypeError(
-          `axn.custom: bwd must return a Tensor of the input's shape [${u.shape}], got ${
-            isTensor(s) ? `[${s.shape}]` : typeof s
-          }`,
+          `axn.custom: bwd must return a Tensor of the input's shape [${u.shape}], got ${formatValue(s)}`,
         );
       }
       return [np.mul(g, s)];

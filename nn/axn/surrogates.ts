@@ -9,11 +9,12 @@
  * @module
  */
 import { constant, select } from "../../autodiff/cell/expr.ts";
+import { formatValue } from "../../autodiff/checks.ts";
 import { type SpikeActivation, surrogateActivation } from "./activation.ts";
 
 function positive(op: string, name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`axn.${op}: ${name} must be a positive finite number, got ${String(value)}`);
+    throw new RangeError(`axn.${op}: ${name} must be a positive finite number, got ${formatValue(value)}`);
   }
   return value;
 }
@@ -93,7 +94,7 @@ export function tanh(k = 1): SpikeActivation {
 export function boxcar(width = 2, height = 0.5): SpikeActivation {
   positive("boxcar", "width", width);
   if (typeof height !== "number" || !Number.isFinite(height)) {
-    throw new RangeError(`axn.boxcar: height must be a finite number, got ${String(height)}`);
+    throw new RangeError(`axn.boxcar: height must be a finite number, got ${formatValue(height)}`);
   }
   const half = width / 2;
   return surrogateActivation({

@@ -8,6 +8,7 @@ import { add, maximum, sub } from "../../autodiff/ops/elementwise.ts";
 import { mean, sum } from "../../autodiff/ops/reduce.ts";
 import type { Tensor } from "../../autodiff/tensor.ts";
 import type { PyTree } from "../../autodiff/tree.ts";
+import { formatValue } from "../../autodiff/checks.ts";
 import { checkOption } from "../../optim/checks.ts";
 import { huberLoss } from "../../optim/losses.ts";
 import { flatCounts } from "./counts.ts";
@@ -32,7 +33,7 @@ export type Norm = (excess: Tensor) => Tensor;
 export function sparsityReg(maxSpikes: number, norm: Norm = (z) => huberLoss(z)): (counts: PyTree<Tensor>) => Tensor {
   checkOption("sparsityReg", "maxSpikes", maxSpikes);
   if (typeof norm !== "function") {
-    throw new TypeError(`sparsityReg: norm must be a function of the excess activity, got ${String(norm)}`);
+    throw new TypeError(`sparsityReg: norm must be a function of the excess activity, got ${formatValue(norm)}`);
   }
   return (counts) => {
     const terms = flatCounts("sparsityReg", counts).map((x) => {

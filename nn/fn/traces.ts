@@ -8,6 +8,7 @@ import { isFloat } from "../../autodiff/dtype.ts";
 import { array, asTensor, type TensorLike } from "../../autodiff/ops/creation.ts";
 import { astype } from "../../autodiff/ops/elementwise.ts";
 import { isTensor, type Tensor } from "../../autodiff/tensor.ts";
+import { checkClassIndices } from "../../optim/losses.ts";
 
 /** Traces and targets after checking, for a loss over classes. */
 export interface CheckedTraces {
@@ -50,7 +51,7 @@ export function checkTraces(fn: string, traces: TensorLike, targets: TensorLike,
         `traces are [..., time, ..., classes]`,
     );
   }
-  const t = isTensor(targets) ? targets : array(targets, { dtype: "int32" });
+  const t = isTensor(targets) ? targets : integerTargets(fn, targets);
   if (t.dtype !== "int32" && t.dtype !== "uint32") {
     throw new TypeError(`${fn}: targets must be an int32 tensor of class indices, got ${t.dtype}`);
   }
@@ -61,5 +62,18 @@ export function checkTraces(fn: string, traces: TensorLike, targets: TensorLike,
         `need targets of shape [${want}]`,
     );
   }
-  return { traces: x, targets: t, timeAxis: axis, steps: x.shape[axis], numClasses: x.shape[x.ndim - 1] };
+  const numClasses = x.shape[x.ndim - 1];
+  checkClassIndices(fn, t, numClasses);
+  return { traces: x, targets: t, timeAxis: axis, steps: x.shape[axis], numClasses };
+}
+
+/** JS targets as int32, refusing non-integers (a cast would truncate 1.7 to class 1). */
+function integerTargets(fn: string, targets: TensorLike): Tensor {
+  const values = array(targets, { dtype: "float64" });
+  const data = values.dataSync();
+  const bad = data.findIndex((v) => !Number.isInteger(v));
+  if (bad >= 0) {
+    throw new TypeError(`${fn}: targets must be integer class indices, got ${data[bad]} at flat index ${bad}`);
+  }
+  return astype(values, "int32");
 }

@@ -6,6 +6,7 @@
  */
 import { isFloat } from "../../autodiff/dtype.ts";
 import { np, type Tensor } from "../../autodiff/mod.ts";
+import { checkOptions } from "../../autodiff/checks.ts";
 import { getState, Module, type ModuleOptions, setState } from "../module.ts";
 
 /**
@@ -29,6 +30,7 @@ import { getState, Module, type ModuleOptions, setState } from "../module.ts";
 export class ActivityRegularization extends Module {
   constructor(options: ModuleOptions = {}) {
     super(options, "ActReg");
+    checkOptions("ActivityRegularization", options, ["name"]);
   }
 
   /** Counts `spikes` and returns them. */

@@ -4,6 +4,7 @@
  * @module
  */
 import { np, type PyTree, type Tensor, tree } from "../../autodiff/mod.ts";
+import { checkOptions, formatValue } from "../../autodiff/checks.ts";
 import { isTensor } from "../../autodiff/tensor.ts";
 import { Module, type ModuleOptions } from "../module.ts";
 
@@ -37,11 +38,14 @@ export class BatchApply extends Module {
   // deno-lint-ignore no-explicit-any
   constructor(inner: Module | ((...args: any[]) => any), options: BatchApplyOptions = {}) {
     super(options, "batch_apply");
+    checkOptions("BatchApply", options, ["name", "numDims"]);
     if (!(inner instanceof Module) && typeof inner !== "function") {
-      throw new TypeError(`BatchApply: expected a module or a function, got ${typeof inner}`);
+      throw new TypeError(`BatchApply: expected a module or a function, got ${formatValue(inner)}`);
     }
     const n = options.numDims ?? 2;
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`BatchApply: numDims must be a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new RangeError(`BatchApply: numDims must be a positive integer, got ${formatValue(n)}`);
+    }
     this.inner = inner;
     this.numDims = n;
   }

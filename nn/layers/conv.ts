@@ -9,7 +9,8 @@
 import { isFloat } from "../../autodiff/dtype.ts";
 import { np, type Tensor } from "../../autodiff/mod.ts";
 import { constant, truncatedNormal } from "../initializers.ts";
-import { getParameter, type Initializer, Module, type ModuleOptions } from "../module.ts";
+import { checkOptions, formatValue } from "../../autodiff/checks.ts";
+import { checkInitializer, getParameter, type Initializer, Module, type ModuleOptions } from "../module.ts";
 
 /** Padding of a convolution: XLA's `"SAME"` / `"VALID"`, or `[lo, hi]` per spatial axis. */
 export type ConvPadding = "SAME" | "VALID" | readonly (readonly [number, number])[];
@@ -41,6 +42,19 @@ export interface ConvOptions extends ModuleOptions {
 
 const SPATIAL_LETTERS = ["W", "HW", "DHW"];
 
+const CONV_OPTIONS = [
+  "name",
+  "kernelShape",
+  "stride",
+  "rate",
+  "padding",
+  "withBias",
+  "wInit",
+  "bInit",
+  "dataFormat",
+  "featureGroupCount",
+];
+
 /** Haiku's `replicate`: a number, a one-element list or a full list of `n` positive integers. */
 function perAxis(op: string, what: string, v: number | readonly number[], n: number): number[] {
   const list = typeof v === "number"
@@ -50,7 +64,7 @@ function perAxis(op: string, what: string, v: number | readonly number[], n: num
     : v;
   if (!Array.isArray(list) || list.length !== n || !list.every((k) => Number.isInteger(k) && k >= 1)) {
     throw new RangeError(
-      `${op}: ${what} must be a positive integer or ${n} of them (one per spatial axis), got ${JSON.stringify(v)}`,
+      `${op}: ${what} must be a positive integer or ${n} of them (one per spatial axis), got ${formatValue(v)}`,
     );
   }
   return list.slice();
@@ -65,7 +79,7 @@ function channelsLast(op: string, dataFormat: string, nd: number): boolean {
   if (valid && dataFormat[1] === "C") return false;
   throw new RangeError(
     `${op}: unknown dataFormat ${
-      JSON.stringify(dataFormat)
+      formatValue(dataFormat)
     }; expected "channels_last", "channels_first" or an N...C / NC... layout of ${nd + 2} axes`,
   );
 }
@@ -113,21 +127,34 @@ export class ConvND extends Module {
     super(options, defaultName);
     const op = this.#op = `${this.constructor.name} (${this.name})`;
     if (!Number.isInteger(numSpatialDims) || numSpatialDims < 1) {
-      throw new RangeError(`${op}: numSpatialDims must be a positive integer, got ${numSpatialDims}`);
+      throw new RangeError(`${op}: numSpatialDims must be a positive integer, got ${formatValue(numSpatialDims)}`);
     }
     if (!Number.isInteger(outputChannels) || outputChannels < 1) {
-      throw new RangeError(`${op}: outputChannels must be a positive integer, got ${outputChannels}`);
+      throw new RangeError(`${op}: outputChannels must be a positive integer, got ${formatValue(outputChannels)}`);
     }
-    if (options?.kernelShape === undefined) throw new TypeError(`${op}: the kernelShape option is required`);
+    if (options?.kernelShape === undefined) {
+      const cls = this.constructor.name;
+      throw new TypeError(
+        `${op}: the kernelShape option is required, as in new nn.${cls}(${outputChannels}, { kernelShape: 3 })`,
+      );
+    }
+    checkOptions(op, options, CONV_OPTIONS);
+    checkInitializer(op, "wInit", options.wInit);
+    checkInitializer(op, "bInit", options.bInit);
+    if (options.withBias !== undefined && typeof options.withBias !== "boolean") {
+      throw new TypeError(`${op}: withBias must be a boolean, got ${formatValue(options.withBias)}`);
+    }
     const groups = options.featureGroupCount ?? 1;
     if (!Number.isInteger(groups) || groups < 1 || outputChannels % groups !== 0) {
       throw new RangeError(
-        `${op}: featureGroupCount must be a positive integer dividing outputChannels ${outputChannels}, got ${groups}`,
+        `${op}: featureGroupCount must be a positive integer dividing outputChannels ${outputChannels}, got ${
+          formatValue(groups)
+        }`,
       );
     }
     const padding = options.padding ?? "SAME";
     if (typeof padding === "string" && padding !== "SAME" && padding !== "VALID") {
-      throw new RangeError(`${op}: unknown padding ${JSON.stringify(padding)}; expected "SAME", "VALID" or pairs`);
+      throw new RangeError(`${op}: unknown padding ${formatValue(padding)}; expected "SAME", "VALID" or pairs`);
     }
     if (
       typeof padding !== "string" &&
@@ -136,7 +163,7 @@ export class ConvND extends Module {
     ) {
       throw new RangeError(
         `${op}: padding must be "SAME", "VALID" or ${numSpatialDims} integer [lo, hi] pairs, got ${
-          JSON.stringify(padding)
+          formatValue(padding)
         }`,
       );
     }

@@ -4,6 +4,7 @@
  * @module
  */
 import { np, random, type Tensor } from "../../autodiff/mod.ts";
+import { checkOptions, formatValue } from "../../autodiff/checks.ts";
 import { isTensor } from "../../autodiff/tensor.ts";
 
 /** Options of {@link dropout}. */
@@ -25,14 +26,20 @@ export interface DropoutOptions {
  */
 export function dropout(key: Tensor | null, rate: number, x: Tensor, options: DropoutOptions = {}): Tensor {
   if (typeof rate !== "number" || !(rate >= 0 && rate < 1)) {
-    throw new RangeError(`dropout: rate must be in [0, 1), got ${rate}`);
+    throw new RangeError(`dropout: rate must be in [0, 1), got ${formatValue(rate)}`);
+  }
+  checkOptions("dropout", options, ["broadcastDims"]);
+  if (options.broadcastDims !== undefined && !Array.isArray(options.broadcastDims)) {
+    throw new TypeError(`dropout: broadcastDims must be an array of axes, got ${formatValue(options.broadcastDims)}`);
   }
   const input = np.asTensor(x);
   if (rate === 0) return input;
-  if (!isTensor(key)) throw new TypeError(`dropout: a random key is required for rate ${rate}, got ${key}`);
+  if (!isTensor(key)) {
+    throw new TypeError(`dropout: a random key is required for rate ${rate}, got ${formatValue(key)}`);
+  }
   const dims = (options.broadcastDims ?? []).map((d) => {
     if (!Number.isInteger(d) || d < -input.ndim || d >= input.ndim) {
-      throw new RangeError(`dropout: broadcastDims entry ${d} is out of range for shape [${input.shape}]`);
+      throw new RangeError(`dropout: broadcastDims entry ${formatValue(d)} is out of range for shape [${input.shape}]`);
     }
     return d < 0 ? d + input.ndim : d;
   });

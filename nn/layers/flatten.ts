@@ -4,6 +4,7 @@
  * @module
  */
 import { np, type Tensor } from "../../autodiff/mod.ts";
+import { checkOptions, formatValue } from "../../autodiff/checks.ts";
 import { Module, type ModuleOptions } from "../module.ts";
 
 /** Options of {@link Flatten}. */
@@ -30,9 +31,10 @@ export class Flatten extends Module {
 
   constructor(options: FlattenOptions = {}) {
     super(options, "flatten");
+    checkOptions("Flatten", options, ["name", "preserveDims"]);
     const p = options.preserveDims ?? 1;
     if (!Number.isInteger(p) || p < 1) {
-      throw new RangeError(`Flatten: preserveDims must be a positive integer, got ${p}`);
+      throw new RangeError(`Flatten: preserveDims must be a positive integer, got ${formatValue(p)}`);
     }
     this.preserveDims = p;
   }

@@ -6,7 +6,8 @@
 import { isFloat } from "../../autodiff/dtype.ts";
 import { np, type Tensor } from "../../autodiff/mod.ts";
 import { constant, truncatedNormal } from "../initializers.ts";
-import { getParameter, type Initializer, Module, type ModuleOptions } from "../module.ts";
+import { checkOptions, formatValue } from "../../autodiff/checks.ts";
+import { checkInitializer, getParameter, type Initializer, Module, type ModuleOptions } from "../module.ts";
 
 /** Options of {@link Linear}. */
 export interface LinearOptions extends ModuleOptions {
@@ -43,13 +44,20 @@ export class Linear extends Module {
 
   constructor(outputSize: number, options: LinearOptions = {}) {
     super(options, "linear");
+    checkOptions("Linear", options, ["name", "withBias", "wInit", "bInit"]);
     if (!Number.isInteger(outputSize) || outputSize < 1) {
-      throw new RangeError(`Linear: outputSize must be a positive integer, got ${outputSize}`);
+      throw new RangeError(`Linear: outputSize must be a positive integer, got ${formatValue(outputSize)}`);
     }
+    const { withBias = true, wInit, bInit = constant(0) } = options;
+    if (typeof withBias !== "boolean") {
+      throw new TypeError(`Linear: withBias must be a boolean, got ${formatValue(withBias)}`);
+    }
+    checkInitializer("Linear", "wInit", wInit);
+    checkInitializer("Linear", "bInit", bInit);
     this.outputSize = outputSize;
-    this.withBias = options.withBias ?? true;
-    this.#wInit = options.wInit;
-    this.#bInit = options.bInit ?? constant(0);
+    this.withBias = withBias;
+    this.#wInit = wInit;
+    this.#bInit = bInit;
   }
 
   /** Applies the layer to `x: [..., inputSize]`. */
@@ -59,6 +67,12 @@ export class Linear extends Module {
     if (!isFloat(input.dtype)) input = np.astype(input, "float32");
     const dtype = input.dtype;
     const inputSize = input.shape[input.ndim - 1];
+    if (inputSize === 0) {
+      // w would be [0, outputSize]: its init divides by sqrt(0), and the output would be b alone.
+      throw new RangeError(
+        `Linear (${this.name}): the input has shape [${input.shape}]; its last axis must not be empty`,
+      );
+    }
     const w = getParameter("w", [inputSize, this.outputSize], {
       dtype,
       init: this.#wInit ?? truncatedNormal(1 / Math.sqrt(inputSize)),

@@ -4,6 +4,7 @@
  * @module
  */
 import { np, type Tensor } from "../../autodiff/mod.ts";
+import { checkOptions, formatValue } from "../../autodiff/checks.ts";
 import { Module, type ModuleOptions } from "../module.ts";
 
 /**
@@ -26,8 +27,9 @@ export class PopulationCode extends Module {
 
   constructor(numClasses: number, options: ModuleOptions = {}) {
     super(options, "PopulationCode");
+    checkOptions("PopulationCode", options, ["name"]);
     if (!Number.isInteger(numClasses) || numClasses < 1) {
-      throw new RangeError(`PopulationCode: numClasses must be a positive integer, got ${numClasses}`);
+      throw new RangeError(`PopulationCode: numClasses must be a positive integer, got ${formatValue(numClasses)}`);
     }
     this.numClasses = numClasses;
   }

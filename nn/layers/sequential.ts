@@ -4,6 +4,7 @@
  * @module
  */
 import type { Tensor } from "../../autodiff/mod.ts";
+import { checkOptions, formatValue } from "../../autodiff/checks.ts";
 import { Module, type ModuleOptions } from "../module.ts";
 
 /** A layer of a {@link Sequential}: a module or a plain function. */
@@ -30,10 +31,11 @@ export class Sequential extends Module {
 
   constructor(layers: readonly SequentialLayer[], options: ModuleOptions = {}) {
     super(options, "sequential");
-    if (!Array.isArray(layers)) throw new TypeError(`Sequential: layers must be an array, got ${typeof layers}`);
+    checkOptions("Sequential", options, ["name"]);
+    if (!Array.isArray(layers)) throw new TypeError(`Sequential: layers must be an array, got ${formatValue(layers)}`);
     layers.forEach((l, i) => {
       if (!(l instanceof Module) && typeof l !== "function") {
-        throw new TypeError(`Sequential: layer ${i} is neither a module nor a function (${typeof l})`);
+        throw new TypeError(`Sequential: layer ${i} is ${formatValue(l)}, neither a module nor a function`);
       }
     });
     this.layers = layers.slice();

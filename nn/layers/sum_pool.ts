@@ -4,6 +4,7 @@
  * @module
  */
 import { np, type Tensor } from "../../autodiff/mod.ts";
+import { checkOptions, formatValue } from "../../autodiff/checks.ts";
 import { Module, type ModuleOptions } from "../module.ts";
 
 /** Padding of {@link sumPool}. */
@@ -26,7 +27,9 @@ function resolveWindow(
     let channel = -1;
     if (channelAxis !== null) {
       if (!Number.isInteger(channelAxis) || channelAxis < -ndim || channelAxis >= ndim) {
-        throw new RangeError(`${op}: channelAxis ${channelAxis} is out of range for an input of rank ${ndim}`);
+        throw new RangeError(
+          `${op}: channelAxis ${formatValue(channelAxis)} is out of range for an input of rank ${ndim}`,
+        );
       }
       channel = channelAxis < 0 ? channelAxis + ndim : channelAxis;
     }
@@ -36,12 +39,12 @@ function resolveWindow(
   } else {
     throw new RangeError(
       `${op}: ${what} must be an integer or a list of at most ${ndim} integers (the input rank), got ${
-        JSON.stringify(size)
+        formatValue(size)
       }`,
     );
   }
   if (!full.every((k) => Number.isInteger(k) && k >= 1)) {
-    throw new RangeError(`${op}: ${what} must hold positive integers, got ${JSON.stringify(size)}`);
+    throw new RangeError(`${op}: ${what} must hold positive integers, got ${formatValue(size)}`);
   }
   return full;
 }
@@ -70,12 +73,20 @@ export function sumPool(
 ): Tensor {
   const x = np.asTensor(value);
   if (padding !== "VALID" && padding !== "SAME") {
-    throw new RangeError(`sumPool: padding must be "VALID" or "SAME", got ${JSON.stringify(padding)}`);
+    throw new RangeError(`sumPool: padding must be "VALID" or "SAME", got ${formatValue(padding)}`);
   }
   if (x.ndim < 1) throw new RangeError(`sumPool: the input must have at least one axis, got a scalar`);
   const window = resolveWindow("windowShape", windowShape, x.ndim, channelAxis);
   const stride = resolveWindow("strides", strides, x.ndim, channelAxis);
   return np.reduceWindow(x, { op: "sum", window, strides: stride, padding });
+}
+
+/** What SumPool can check before it sees an input: positive integers (their count needs the input's rank). */
+function checkWindowArgument(what: string, size: unknown): void {
+  const ok = (k: unknown) => Number.isInteger(k) && (k as number) >= 1;
+  if (!(ok(size) || (Array.isArray(size) && size.length > 0 && size.every(ok)))) {
+    throw new RangeError(`SumPool: ${what} must be a positive integer or a list of them, got ${formatValue(size)}`);
+  }
 }
 
 /**
@@ -107,8 +118,14 @@ export class SumPool extends Module {
     options: ModuleOptions = {},
   ) {
     super(options, "sum_pool");
+    checkOptions("SumPool", options, ["name"]);
     if (padding !== "VALID" && padding !== "SAME") {
-      throw new RangeError(`SumPool: padding must be "VALID" or "SAME", got ${JSON.stringify(padding)}`);
+      throw new RangeError(`SumPool: padding must be "VALID" or "SAME", got ${formatValue(padding)}`);
+    }
+    checkWindowArgument("windowShape", windowShape);
+    checkWindowArgument("strides", strides);
+    if (channelAxis !== null && !Number.isInteger(channelAxis)) {
+      throw new RangeError(`SumPool: channelAxis must be an integer axis or null, got ${formatValue(channelAxis)}`);
     }
     this.windowShape = windowShape;
     this.strides = strides;

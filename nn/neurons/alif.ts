@@ -96,13 +96,9 @@ export class ALIF extends SpikingNeuron {
   readonly gamma: number | undefined;
 
   constructor(hiddenShape: readonly number[], options: ALIFOptions = {}) {
-    super(hiddenShape, options, "ALIF", 2);
+    super(hiddenShape, options, ALIF_CELL);
     this.beta = checkDecayOption("ALIF", "beta", options.beta);
     this.gamma = checkDecayOption("ALIF", "gamma", options.gamma);
-  }
-
-  get cell(): Cell {
-    return ALIF_CELL;
   }
 
   protected stepParameters(dtype: DType): Tensor[] {

@@ -93,13 +93,9 @@ export class CuBaLIF extends SpikingNeuron {
   readonly beta: number | undefined;
 
   constructor(hiddenShape: readonly number[], options: CuBaLIFOptions = {}) {
-    super(hiddenShape, options, "CuBaLIF", 2);
+    super(hiddenShape, options, CUBALIF_CELL);
     this.alpha = checkDecayOption("CuBaLIF", "alpha", options.alpha);
     this.beta = checkDecayOption("CuBaLIF", "beta", options.beta);
-  }
-
-  get cell(): Cell {
-    return CUBALIF_CELL;
   }
 
   protected stepParameters(dtype: DType): Tensor[] {

@@ -59,11 +59,7 @@ export class IF extends SpikingNeuron {
   static readonly cell: Cell = IF_CELL;
 
   constructor(hiddenShape: readonly number[], options: IFOptions = {}) {
-    super(hiddenShape, options, "IF", 1);
-  }
-
-  get cell(): Cell {
-    return IF_CELL;
+    super(hiddenShape, options, IF_CELL);
   }
 
   protected stepParameters(): Tensor[] {

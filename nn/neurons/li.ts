@@ -72,12 +72,8 @@ export class LI extends Neuron {
   readonly beta: number | undefined;
 
   constructor(hiddenShape: readonly number[], options: LIOptions = {}) {
-    super(hiddenShape, options, "LI", 1);
+    super(hiddenShape, options, LI_CELL);
     this.beta = checkDecayOption("LI", "beta", options.beta);
-  }
-
-  get cell(): Cell {
-    return LI_CELL;
   }
 
   protected stepParameters(dtype: DType): Tensor[] {

@@ -83,12 +83,8 @@ export class LIF extends SpikingNeuron {
   readonly beta: number | undefined;
 
   constructor(hiddenShape: readonly number[], options: LIFOptions = {}) {
-    super(hiddenShape, options, "LIF", 1);
+    super(hiddenShape, options, LIF_CELL);
     this.beta = checkDecayOption("LIF", "beta", options.beta);
-  }
-
-  get cell(): Cell {
-    return LIF_CELL;
   }
 
   protected stepParameters(dtype: DType): Tensor[] {

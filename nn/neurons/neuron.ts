@@ -10,6 +10,7 @@
  * @module
  */
 import type { Cell } from "../../autodiff/cell/cell.ts";
+import { checkOptions, formatValue } from "../../autodiff/checks.ts";
 import { cellSequence, packParts, unpackParts } from "../../autodiff/cell/sequence.ts";
 import { cellStep } from "../../autodiff/cell/step_ops.ts";
 import { type DType, isFloat, promoteTypes } from "../../autodiff/dtype.ts";
@@ -27,6 +28,9 @@ export interface SpikingOptions extends ModuleOptions {
   activation?: (u: Tensor) => Tensor;
 }
 
+/** The option names every spiking neuron takes; each model adds its decays. */
+export const SPIKING_OPTIONS: readonly string[] = ["name", "threshold", "activation"];
+
 function formatShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
@@ -40,8 +44,9 @@ function checkHiddenShape(kind: string, hiddenShape: unknown): number[] {
     !Array.isArray(hiddenShape) || hiddenShape.length === 0 ||
     !hiddenShape.every((d) => typeof d === "number" && Number.isInteger(d) && d > 0)
   ) {
-    const shown = Array.isArray(hiddenShape) ? `[${hiddenShape.join(", ")}]` : String(hiddenShape);
-    throw new TypeError(`${kind}: hiddenShape must be a non-empty array of positive integers, got ${shown}`);
+    throw new TypeError(
+      `${kind}: hiddenShape must be a non-empty array of positive integers, got ${formatValue(hiddenShape)}`,
+    );
   }
   return hiddenShape.slice();
 }
@@ -60,7 +65,9 @@ export function checkDecayOption(kind: string, name: string, value: unknown): nu
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw new TypeError(
-      `${kind}: ${name} must be a finite number (a learnable scalar) or omitted (per-neuron), got ${String(value)}`,
+      `${kind}: ${name} must be a finite number (a learnable scalar) or omitted (per-neuron), got ${
+        formatValue(value)
+      }`,
     );
   }
   return value;
@@ -85,12 +92,18 @@ export abstract class Neuron extends RNNCore {
   readonly kind: string;
   /** 1 for a state `V`, 2 for a state `[V, A]` / `[V, I]`. */
   readonly stateParts: 1 | 2;
+  /** The model's cell: its step, from which the per-step path and every sequence kernel come. */
+  readonly cell: Cell;
 
-  constructor(hiddenShape: readonly number[], options: ModuleOptions, kind: string, stateParts: 1 | 2) {
+  constructor(hiddenShape: readonly number[], options: ModuleOptions, cell: Cell) {
+    const kind = cell.spec.name;
     super(options, kind);
+    // Every model takes the module's options, a spiking one its threshold and activation, and its cell's parameters.
+    checkOptions(kind, options, [...(cell.spiking ? SPIKING_OPTIONS : ["name"]), ...cell.spec.params]);
+    this.cell = cell;
     this.kind = kind;
     this.hiddenShape = Object.freeze(checkHiddenShape(kind, hiddenShape));
-    this.stateParts = stateParts;
+    this.stateParts = cell.spec.state.length as 1 | 2;
   }
 
   /** Shape of the state of one sample. */
@@ -137,9 +150,6 @@ export abstract class Neuron extends RNNCore {
     const dtype = promoteTypes(isFloat(x.dtype) ? x.dtype : "float32", isFloat(state.dtype) ? state.dtype : "float32");
     return [np.astype(x, dtype), np.astype(state, dtype)];
   }
-
-  /** The model's cell: its step, from which the per-step path and every sequence kernel come. */
-  abstract get cell(): Cell;
 
   /**
    * The parameters of one step in the cell's order, as the step uses them
@@ -279,19 +289,19 @@ export abstract class SpikingNeuron extends Neuron {
   /** Spike function. */
   readonly activation: SpikeActivation;
 
-  constructor(
-    hiddenShape: readonly number[],
-    options: SpikingOptions,
-    kind: string,
-    stateParts: 1 | 2,
-  ) {
-    super(hiddenShape, options, kind, stateParts);
+  constructor(hiddenShape: readonly number[], options: SpikingOptions, cell: Cell) {
+    super(hiddenShape, options, cell);
+    const kind = cell.spec.name;
     const { threshold = 1, activation = superspike() } = options;
     if (typeof threshold !== "number" || !Number.isFinite(threshold)) {
-      throw new TypeError(`${kind}: threshold must be a finite number, got ${String(threshold)}`);
+      throw new TypeError(`${kind}: threshold must be a finite number, got ${formatValue(threshold)}`);
     }
     if (typeof activation !== "function") {
-      throw new TypeError(`${kind}: activation must be a function (u: Tensor) => Tensor, got ${typeof activation}`);
+      throw new TypeError(
+        `${kind}: activation must be a function (u: Tensor) => Tensor, such as axn.superspike(), got ${
+          formatValue(activation)
+        }`,
+      );
     }
     this.threshold = threshold;
     this.activation = activation as SpikeActivation;

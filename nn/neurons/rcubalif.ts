@@ -102,13 +102,9 @@ export class RCuBaLIF extends SpikingNeuron {
   readonly beta: number | undefined;
 
   constructor(hiddenShape: readonly number[], options: RCuBaLIFOptions = {}) {
-    super(hiddenShape, options, "RCuBaLIF", 2);
+    super(hiddenShape, options, RCUBALIF_CELL);
     this.alpha = checkDecayOption("RCuBaLIF", "alpha", options.alpha);
     this.beta = checkDecayOption("RCuBaLIF", "beta", options.beta);
-  }
-
-  get cell(): Cell {
-    return RCUBALIF_CELL;
   }
 
   protected stepParameters(dtype: DType): Tensor[] {

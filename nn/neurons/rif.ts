@@ -75,11 +75,7 @@ export class RIF extends SpikingNeuron {
   static readonly cell: Cell = RIF_CELL;
 
   constructor(hiddenShape: readonly number[], options: RIFOptions = {}) {
-    super(hiddenShape, options, "RIF", 1);
-  }
-
-  get cell(): Cell {
-    return RIF_CELL;
+    super(hiddenShape, options, RIF_CELL);
   }
 
   protected stepParameters(): Tensor[] {

@@ -90,12 +90,8 @@ export class RLIF extends SpikingNeuron {
   readonly beta: number | undefined;
 
   constructor(hiddenShape: readonly number[], options: RLIFOptions = {}) {
-    super(hiddenShape, options, "RLIF", 1);
+    super(hiddenShape, options, RLIF_CELL);
     this.beta = checkDecayOption("RLIF", "beta", options.beta);
-  }
-
-  get cell(): Cell {
-    return RLIF_CELL;
   }
 
   protected stepParameters(dtype: DType): Tensor[] {
