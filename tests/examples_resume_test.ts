@@ -20,10 +20,13 @@ import {
   withTempDir,
 } from "./support/example_runs.ts";
 
+/** Bun stops a test after 5 s unless told otherwise; these train networks. */
+const SLOW = { timeout: 120_000 };
+
 const run = (args: string[]) => main([...MNIST_TINY, ...args], captureOutput());
 
 describe("the MNIST example resumes exactly", () => {
-  test("2 epochs equal 1 epoch, stopped during the 2nd, resumed to 2", async () => {
+  test("2 epochs equal 1 epoch, stopped during the 2nd, resumed to 2", SLOW, async () => {
     await withTempDir(async (dir) => {
       const whole = join(dir, "whole"), parts = join(dir, "parts");
       const straight = await run(["--epochs", "2", "--out", whole]);
@@ -50,7 +53,7 @@ describe("the MNIST example resumes exactly", () => {
     });
   });
 
-  test("resuming a finished run to more epochs continues it", async () => {
+  test("resuming a finished run to more epochs continues it", SLOW, async () => {
     await withTempDir(async (dir) => {
       await run(["--epochs", "1", "--out", join(dir, "a")]);
       await run(["--epochs", "3", "--out", join(dir, "b")]);
@@ -62,7 +65,7 @@ describe("the MNIST example resumes exactly", () => {
 });
 
 describe("a checkpoint or run that does not belong is refused", () => {
-  test("other options, a damaged file, another network, another example, another folder", async () => {
+  test("other options, a damaged file, another network, another example, another folder", SLOW, async () => {
     await withTempDir(async (dir) => {
       const base = join(dir, "base");
       await run(["--epochs", "1", "--out", base]);

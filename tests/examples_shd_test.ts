@@ -23,6 +23,9 @@ import {
   withTempDir,
 } from "./support/example_runs.ts";
 
+/** Bun stops a test after 5 s unless told otherwise; these train networks. */
+const SLOW = { timeout: 120_000 };
+
 /** `x` rounded to IEEE half precision (11 significant bits, ties to even), written independently of the writer. */
 function roundToHalf(x: number): number {
   const spacing = x < 2 ** -14 ? 2 ** -24 : 2 ** (Math.floor(Math.log2(x)) - 10);
@@ -35,7 +38,7 @@ function roundToHalf(x: number): number {
 const SMALL = ["--steps", "20", "--hidden", "32", "--batch", "20", "--log-every", "5"];
 
 describe("synthetic SHD files", () => {
-  test("data.loadShd and h5wasm read what the writer wrote", async () => {
+  test("data.loadShd and h5wasm read what the writer wrote", SLOW, async () => {
     const { file, labels, times, units } = syntheticShd({ samples: 30, seed: 5 });
     const bytes = writeHdf5(file);
     const T = 14, maxTime = 1.4;
@@ -68,7 +71,7 @@ describe("synthetic SHD files", () => {
 });
 
 describe("examples/train_shd.ts", () => {
-  test("learns synthetic SHD well above chance in seconds, and records the files' SHA-256", async () => {
+  test("learns synthetic SHD well above chance in seconds, and records the files' SHA-256", SLOW, async () => {
     await withTempDir(async (dir) => {
       const shd = join(dir, "shd"), out = join(dir, "run");
       mkdirSync(shd);
@@ -93,7 +96,7 @@ describe("examples/train_shd.ts", () => {
     });
   });
 
-  test("resumes exactly (shift augmentation included) and refuses other data", async () => {
+  test("resumes exactly (shift augmentation included) and refuses other data", SLOW, async () => {
     await withTempDir(async (dir) => {
       const shd = join(dir, "shd");
       mkdirSync(shd);
