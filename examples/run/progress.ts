@@ -128,7 +128,8 @@ export class ProgressDisplay {
     const t = this.now();
     if (t - this.lastDraw < this.minIntervalMs && state.batch < state.batches) return;
     this.lastDraw = t;
-    const width = Math.max(20, (this.sink.columns ?? 100) - 1);
+    // A terminal of unknown size (columns 0 or undefined) gets 100 columns.
+    const width = Math.max(20, (this.sink.columns || 100) - 1);
     this.sink.write(`\r\x1b[2K${formatProgress(state, width)}`);
     this.drawn = true;
   }
