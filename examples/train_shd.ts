@@ -3,7 +3,8 @@
  * binned spikes of 700 cochlea channels → Linear(700→128) → LIF →
  * Linear(128→20) → LI, integral cross-entropy with label smoothing, Adam,
  * and spyx's shift augmentation (each batch's channels rolled by one random
- * shift). Same options and outputs as the MNIST example, ending with
+ * shift, drawn as `data.shiftAugment` draws it and applied while the batch is
+ * copied from the binned data). Same options and outputs as the MNIST example, ending with
  * `test_accuracy=0.xxxx`; `--resume DIR` continues a stopped run exactly.
  *
  * `--data DIR` is a folder holding `shd_train.h5` and `shd_test.h5`, the
@@ -18,7 +19,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { axn, data, fn, nn, np, optim, type Tensor, valueAndGrad } from "../mod.ts";
+import { axn, fn, nn, np, optim, random, type Tensor, valueAndGrad } from "../mod.ts";
 import { type BinnedSpikes, binShdFile, gatherBatch } from "./shd/binned_spikes.ts";
 import type { TrainState } from "./run/checkpoints.ts";
 import { type DataRecord, sha256 } from "./run/data_hash.ts";
@@ -93,7 +94,6 @@ export const shdExample: ExampleDefinition = {
       const [traces] = nn.dynamicUnroll(readout, spikes, readout.initialState(batch), { timeMajor: false });
       return { traces, spikes };
     });
-    const augment = maxShift > 0 ? data.shiftAugment(maxShift, [-1]) : null;
     const lossFn = fn.integralCrossentropy({ smoothing: Number(config.smoothing) });
     const accuracyFn = fn.integralAccuracy();
     const opt = optim.adam(Number(config.lr));
@@ -117,8 +117,9 @@ export const shdExample: ExampleDefinition = {
         return { params, optState: opt.init(params) };
       },
       step({ params, optState }, idx, key) {
-        let x = gatherBatch(train.spikes, idx.dataSync() as Int32Array);
-        if (augment) x = augment(x, key);
+        // data.shiftAugment(maxShift)'s draw: one shift for the whole batch, in [-maxShift, maxShift).
+        const shift = maxShift > 0 ? random.randint(key, [1], -maxShift, maxShift).dataSync()[0] : 0;
+        const x = gatherBatch(train.spikes, idx.dataSync() as Int32Array, shift);
         const y = np.take(trainLabels, idx, 0);
         const [[loss, traces], grads] = trainStep(params, x, y);
         const [updates, nextState] = opt.update(grads, optState, params);

@@ -10,8 +10,9 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import h5wasm from "h5wasm";
-import { data } from "../mod.ts";
+import { data, np, random } from "../mod.ts";
 import { main } from "../examples/train_shd.ts";
+import { binShdFile, gatherBatch } from "../examples/shd/binned_spikes.ts";
 import { writeHdf5 } from "./support/hdf5_writer.ts";
 import { syntheticShd, writeSyntheticShdPair } from "./support/synthetic_shd.ts";
 import {
@@ -71,6 +72,23 @@ describe("synthetic SHD files", () => {
 });
 
 describe("examples/train_shd.ts", () => {
+  test("its batches hold data.loadShd's bins, rolled exactly as data.shiftAugment rolls them", SLOW, async () => {
+    const bytes = writeHdf5(syntheticShd({ samples: 12, seed: 3 }).file);
+    const binned = await binShdFile(bytes, "synthetic", { steps: 10, maxTime: 1.4, units: 700, limit: 0 });
+    const loaded = await data.loadShd(bytes, { numSteps: 10 });
+    const indices = [5, 0, 11, 5];
+    assert.deepEqual(
+      gatherBatch(binned, indices).dataSync(),
+      np.take(loaded.spikes, np.array(indices, { dtype: "int32" }), 0).dataSync(),
+    );
+    for (const seed of [0, 1, 2, 3]) {
+      const key = random.key(seed);
+      const shift = random.randint(key, [1], -16, 16).dataSync()[0];
+      const expected = data.shiftAugment(16)(gatherBatch(binned, indices), key);
+      assert.deepEqual(gatherBatch(binned, indices, shift).dataSync(), expected.dataSync(), `shift ${shift}`);
+    }
+  });
+
   test("learns synthetic SHD well above chance in seconds, and records the files' SHA-256", SLOW, async () => {
     await withTempDir(async (dir) => {
       const shd = join(dir, "shd"), out = join(dir, "run");

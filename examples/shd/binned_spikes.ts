@@ -68,19 +68,33 @@ export async function binShdFile(bytes: Uint8Array, name: string, options: BinOp
 }
 
 /**
- * The float32 spikes `[indices.length, steps, units]` of the given samples.
+ * The float32 spikes `[indices.length, steps, units]` of the given samples,
+ * their units rolled by `shift` as `np.roll(x, shift, -1)` rolls them (unit
+ * u moves to `(u + shift) mod units`): spyx's shift augmentation done while
+ * copying, instead of in a second pass over the batch.
  *
  * @example
  * ```ts ignore
  * const x = gatherBatch(train, new Int32Array([4, 0, 7])); // [3, 100, 700]
+ * const shifted = gatherBatch(train, new Int32Array([4, 0, 7]), -5);
  * ```
  */
-export function gatherBatch(spikes: BinnedSpikes, indices: ArrayLike<number>): Tensor {
-  const frame = spikes.steps * spikes.units;
+export function gatherBatch(spikes: BinnedSpikes, indices: ArrayLike<number>, shift = 0): Tensor {
+  const { steps, units, bins } = spikes, frame = steps * units;
+  const s = ((shift % units) + units) % units;
   const out = new Float32Array(indices.length * frame);
   for (let i = 0; i < indices.length; i++) {
-    const at = indices[i] * frame;
-    out.set(spikes.bins.subarray(at, at + frame), i * frame);
+    const from = indices[i] * frame, to = i * frame;
+    if (s === 0) {
+      out.set(bins.subarray(from, from + frame), to);
+      continue;
+    }
+    // Plain loops: two subarray copies per time step would allocate 2·steps views per sample.
+    for (let t = 0; t < steps; t++) {
+      const row = from + t * units, at = to + t * units, wrap = units - s;
+      for (let u = 0; u < wrap; u++) out[at + s + u] = bins[row + u];
+      for (let u = wrap; u < units; u++) out[at + u - wrap] = bins[row + u];
+    }
   }
-  return np.fromTypedArray(out, [indices.length, spikes.steps, spikes.units], "float32");
+  return np.fromTypedArray(out, [indices.length, steps, units], "float32");
 }
