@@ -49,7 +49,13 @@ async function loadSplit(
         `shd_test.h5 from https://zenkelab.org/datasets/ (gunzipped)`,
     );
   }
-  const spikes = await binShdFile(bytes, path, { steps, maxTime, units: UNITS, limit });
+  let spikes: BinnedSpikes;
+  try {
+    spikes = await binShdFile(bytes, path, { steps, maxTime, units: UNITS, limit });
+  } catch (e) {
+    // A file that is not in SHD's layout: data.loadShd's message names the file and what is wrong.
+    throw new RunError((e as Error).message);
+  }
   const bad = spikes.labels.findIndex((c) => c < 0 || c >= CLASSES);
   if (bad >= 0) throw new RunError(`train_shd: ${path}: sample ${bad} has label ${spikes.labels[bad]}, not 0..19`);
   if (spikes.samples === 0) throw new RunError(`train_shd: ${path} holds no samples`);
