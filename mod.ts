@@ -16,4 +16,5 @@ export * as axn from "./nn/axn/mod.ts";
 export * as optim from "./optim/mod.ts";
 export * as fn from "./nn/fn/mod.ts";
 export * as data from "./data/mod.ts";
+export * as cell from "./autodiff/cell/mod.ts";
 export * as plot from "./plot/mod.ts";

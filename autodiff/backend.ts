@@ -15,7 +15,6 @@
  * @module
  */
 import type { DType, TypedArray } from "./dtype.ts";
-import type { Shape } from "./shape.ts";
 
 /** Backend-owned storage of one tensor's elements (a typed array on the CPU, a buffer on a GPU). */
 export type DataHandle = unknown;
@@ -23,7 +22,7 @@ export type DataHandle = unknown;
 /** What a kernel gets for each operand: its shape, dtype and storage. */
 export interface KernelTensor {
   /** Size of each axis, row-major. */
-  readonly shape: Shape;
+  readonly shape: readonly number[];
   /** Element type. */
   readonly dtype: DType;
   /** The backend's storage of the elements. */
@@ -68,7 +67,13 @@ let current: Backend | undefined;
  *
  * @example
  * ```ts
- * registerBackend(myBackend);
+ * registerBackend({
+ *   name: "host-copy",
+ *   upload: (values) => values.slice(),
+ *   readSync: (x) => x.handle as Float32Array,
+ *   read: (x) => Promise.resolve(x.handle as Float32Array),
+ *   dispose: () => {},
+ * });
  * ```
  */
 export function registerBackend(backend: Backend): void {

@@ -23,13 +23,23 @@ export {
   registerBackend,
   setBackend,
 } from "./backend.ts";
-export { customVjp, grad, type GradOptions, stopGradient, valueAndGrad, vjp } from "./transforms.ts";
+export { customVjp, grad, type GradOptions, stopGradient, valueAndGrad, vjp, type VjpResult } from "./transforms.ts";
 export { type AxisSpec, vmap, type VmapOptions } from "./core/batch.ts";
-export { jvp, linearize } from "./core/jvp.ts";
-export { hessian, jacfwd, type JacobianOptions, jacrev } from "./core/jacobian.ts";
+export { type FunctionOf, jvp, linearize } from "./core/jvp.ts";
+export { hessian, jacfwd, type JacobianFunction, type JacobianOptions, jacrev } from "./core/jacobian.ts";
 export { bind, bind1 } from "./core/bind.ts";
 export { findKernel, type Kernel, kernelFallbacks, registerKernel } from "./core/kernels.ts";
-export { type Aval, definePrimitive, type Primitive, primitives } from "./core/primitive.ts";
+export {
+  type Aval,
+  type BatchRule,
+  definePrimitive,
+  type JvpRule,
+  type Primitive,
+  primitives,
+  type PrimitiveSpec,
+  type VjpRule,
+} from "./core/primitive.ts";
+export type { VjpFn } from "./tape.ts";
 export { noGrad } from "./tape.ts";
 export { scan, type ScanOptions } from "./scan.ts";
 export type { PyTree } from "./tree.ts";

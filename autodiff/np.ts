@@ -35,6 +35,8 @@ export {
   cos,
   div,
   equal,
+  erf,
+  erfinv,
   exp,
   expm1,
   floor,

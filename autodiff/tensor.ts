@@ -39,6 +39,7 @@ export class Tensor implements KernelTensor {
   readonly backend: Backend;
   #handle: DataHandle | null;
 
+  /** Wraps backend storage (kernels and `np.array` call this; users create tensors with `np`). */
   constructor(handle: DataHandle, shape: Shape, dtype: DType, backend: Backend = getBackend()) {
     this.#handle = handle;
     this.shape = Object.freeze(shape.slice());

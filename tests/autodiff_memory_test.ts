@@ -4,7 +4,7 @@
  * rule reads, and the backward pass drops each entry once it has run. Checked
  * with forced garbage collections and weak references.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import { axn, customVjp, grad, nn, np, random, scan, type Tensor, valueAndGrad, vjp } from "../mod.ts";
 import { Tape, withTape } from "../autodiff/tape.ts";

@@ -7,7 +7,7 @@
  * Results must match exactly: the kernels only reorder the walk, never the
  * arithmetic.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { BinaryOp, UnaryOp } from "../autodiff/cpu/elementwise.ts";

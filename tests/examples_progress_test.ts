@@ -2,7 +2,7 @@
  * The examples' console output: a progress bar redrawn in place on a
  * terminal, plain log lines elsewhere.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import { formatDuration, formatProgress, type OutputSink, ProgressDisplay } from "../examples/run/progress.ts";
 import { main } from "../examples/train_mnist.ts";

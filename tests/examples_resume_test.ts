@@ -4,7 +4,7 @@
  * numbers), and a checkpoint that does not belong to the run is refused
  * with an error that names the difference.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import { appendFileSync, cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

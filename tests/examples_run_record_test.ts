@@ -3,7 +3,7 @@
  * (every field the issue asks for), running its recorded command again
  * reproduces it, and the command line rejects bad options clearly.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -8,7 +8,7 @@
  * which rounding it had (`run.json` `matmul.fusedMultiplyAdd`), and the
  * test checks that first, so a failure says why.
  */
-import { test } from "node:test";
+import { test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { join } from "node:path";

@@ -4,7 +4,7 @@
  * learns them well above chance in seconds, records the files' SHA-256,
  * resumes exactly and refuses other data.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";

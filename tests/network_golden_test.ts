@@ -4,7 +4,7 @@
  * Linear(C, no bias), LI([C])]) unrolled batch-major from zero states, the
  * integral cross-entropy loss, and the gradients of every parameter.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import { axn, fn, nn, np, random, type Tensor, valueAndGrad } from "../mod.ts";
 import { assertRelClose, loadReference, refTensor } from "./support/numeric.ts";

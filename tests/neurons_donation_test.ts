@@ -6,7 +6,7 @@
  * overwritten: inputs of the unroll, outputs of layers that may alias their
  * input, inputs kept for a backward pass that is itself differentiated.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import { grad, nn, np, random, type Tensor, valueAndGrad, vjp } from "../mod.ts";
 

@@ -7,7 +7,7 @@
  * reverse and batch-major unrolls, multi-dimensional hidden shapes, and the
  * cores, activations and layers that must keep taking the per-step path.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import { axn, grad, nn, np, random, type Tensor, valueAndGrad, vjp } from "../mod.ts";
 import { relError } from "./support/numeric.ts";

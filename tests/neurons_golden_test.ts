@@ -1,4 +1,4 @@
-import { describe, test } from "node:test";
+import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { axn, nn, np, random, type Tensor, valueAndGrad } from "../mod.ts";

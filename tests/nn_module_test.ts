@@ -1,4 +1,4 @@
-import { describe, test } from "node:test";
+import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import { nn, np, random, type Tensor } from "../mod.ts";
 import { assertAllClose, checkGradients } from "./support/numeric.ts";

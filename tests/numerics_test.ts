@@ -4,7 +4,7 @@
  * computed here in plain JavaScript with the maximum subtracted; float ->
  * int conversion with XLA's saturation; number leaves under `grad`.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { fn, grad, np, optim, type Tensor, valueAndGrad } from "../mod.ts";

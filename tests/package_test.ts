@@ -5,7 +5,7 @@
  * type checking) and under Bun; the published file list holds what the
  * README embeds and links; the pinned versions match package.json.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";

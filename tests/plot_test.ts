@@ -4,7 +4,7 @@
  * panel per neuron), stay readable at hundreds of neurons, and reject bad
  * input with clear errors.
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import { np, plot, random } from "../mod.ts";
 import { rng } from "./support/arbitraries.ts";

@@ -1,4 +1,4 @@
-import { describe, test } from "node:test";
+import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import { nn, np, type Tensor, vjp } from "../mod.ts";
 import { assertRelClose, loadReference, refTensor } from "./support/numeric.ts";

@@ -1,4 +1,4 @@
-import { describe, test } from "node:test";
+import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { np, random, type Tensor } from "../mod.ts";

@@ -3,7 +3,7 @@
  * Randman (timing-coded manifolds) and on a small MNIST subset. Bounds are
  * modest ratios of averaged losses, so they hold for any seed.
  */
-import { test } from "node:test";
+import { test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import { axn, data, fn, nn, np, optim, random, type Tensor, valueAndGrad } from "../mod.ts";
 

@@ -5,7 +5,7 @@
  * invalid values fail where they are given, with the op and the value in
  * the message (strings quoted, NaN as NaN).
  */
-import { describe, test } from "node:test";
+import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";

@@ -175,12 +175,12 @@ function noSurrogate(): never {
  *
  * @example
  * ```ts
- * import { defineCell, spike } from "./mod.ts";
+ * import { spike } from "./expr.ts";
  * const LIF = defineCell({
  *   name: "LIF",
  *   state: ["v"],
  *   params: ["beta"],
- *   step: ({ state: { v }, params: { beta }, x, threshold }) => {
+ *   step: ({ state: { v }, params: { beta }, x, threshold }: StepSymbols) => {
  *     const s = spike(v.sub(threshold));
  *     return { next: { v: beta.mul(v).add(x).sub(s.mul(threshold)) }, output: s };
  *   },

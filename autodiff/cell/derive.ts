@@ -29,7 +29,7 @@ function sum(a: Expr | undefined, b: Expr): Expr {
  *
  * @example
  * ```ts
- * import { symbol } from "./expr.ts";
+ * import { constant, symbol } from "./expr.ts";
  * const [v, g] = [symbol("v"), symbol("g")];
  * derive([v.mul(v)], [g], ["v"], { surrogate: () => constant(1) }).get("v"); // g*v + g*v
  * ```

@@ -28,8 +28,9 @@ export interface JacobianOptions {
   hasAux?: boolean;
 }
 
+/** A function of any arguments (what the Jacobian transforms take and return). */
 // deno-lint-ignore no-explicit-any
-type Fn = (...args: any[]) => any;
+export type JacobianFunction = (...args: any[]) => any;
 
 interface Split {
   nums: number[];
@@ -61,7 +62,13 @@ function splitArgs(op: string, args: readonly unknown[], argnums: number | reado
 }
 
 /** `f` as a function of the differentiated arguments only (as pytrees), with `aux` stored aside. */
-function restricted(f: Fn, args: readonly unknown[], split: Split, hasAux: boolean, aux: { value?: unknown }): Fn {
+function restricted(
+  f: JacobianFunction,
+  args: readonly unknown[],
+  split: Split,
+  hasAux: boolean,
+  aux: { value?: unknown },
+): JacobianFunction {
   return (...diff: unknown[]) => {
     const full = args.slice();
     split.nums.forEach((n, i) => (full[n] = diff[i]));
@@ -122,7 +129,7 @@ function arrange(
  * jacfwd((x: Tensor) => np.mul(x, x))(np.array([1, 2])); // [[2, 0], [0, 4]]
  * ```
  */
-export function jacfwd(f: Fn, options: JacobianOptions = {}): Fn {
+export function jacfwd(f: JacobianFunction, options: JacobianOptions = {}): JacobianFunction {
   const { argnums = 0, hasAux = false } = options;
   return (...args: unknown[]) => {
     const split = splitArgs("jacfwd", args, argnums);
@@ -166,7 +173,7 @@ export function jacfwd(f: Fn, options: JacobianOptions = {}): Fn {
  * jacrev((x: Tensor) => np.sum(np.square(x)))(np.array([1, 2])); // [2, 4]
  * ```
  */
-export function jacrev(f: Fn, options: JacobianOptions = {}): Fn {
+export function jacrev(f: JacobianFunction, options: JacobianOptions = {}): JacobianFunction {
   const { argnums = 0, hasAux = false } = options;
   return (...args: unknown[]) => {
     const split = splitArgs("jacrev", args, argnums);
@@ -205,6 +212,6 @@ export function jacrev(f: Fn, options: JacobianOptions = {}): Fn {
  * hessian((x: Tensor) => np.sum(np.pow(x, 3)))(np.array([1, 2])); // [[6, 0], [0, 12]]
  * ```
  */
-export function hessian(f: Fn, options: JacobianOptions = {}): Fn {
+export function hessian(f: JacobianFunction, options: JacobianOptions = {}): JacobianFunction {
   return jacfwd(jacrev(f, options), options);
 }

@@ -14,9 +14,9 @@ import type { Primitive } from "./primitive.ts";
 import { currentLevel, type Interpreter, Tracer, withInterpreter } from "./trace.ts";
 import { castTangent, zerosLikeTensor } from "./zeros.ts";
 
-/** A function of any arguments returning `O`. */
+/** A function of any arguments returning `O` (what `jvp` and `linearize` transform). */
 // deno-lint-ignore no-explicit-any
-type FunctionOf<O> = (...args: any[]) => O;
+export type FunctionOf<O> = (...args: any[]) => O;
 
 /** A value under `jvp`: its primal and its tangent (`null`: zero). */
 export class JvpTracer extends Tracer {

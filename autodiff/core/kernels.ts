@@ -33,7 +33,8 @@ const table = new Map<string, Map<string, Kernel<never>>>();
  * @example
  * ```ts
  * import { registerKernel } from "./kernels.ts";
- * registerKernel("exp", "my-backend", ([x]) => [myExp(x.handle)]);
+ * // The CPU's exp, as another backend would register its own (handles are typed arrays here).
+ * registerKernel<null>("exp", "host-copy", ([x]) => [(x.handle as Float32Array).map(Math.exp)]);
  * ```
  */
 export function registerKernel<P>(prim: Primitive<P> | string, backend: string, kernel: Kernel<P>): void {

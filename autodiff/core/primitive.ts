@@ -27,7 +27,9 @@ import type { Tensor } from "../tensor.ts";
 
 /** The abstract value of a tensor: what rules know before any data exists. */
 export interface Aval {
+  /** Size of each axis. */
   readonly shape: readonly number[];
+  /** Element type. */
   readonly dtype: DType;
 }
 

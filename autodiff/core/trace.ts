@@ -80,7 +80,10 @@ export function currentInterpreter(): Interpreter | null {
  *
  * @example
  * ```ts
- * withInterpreter(myInterpreter, () => f(...tracers));
+ * import { np } from "../../mod.ts";
+ * import { BatchInterpreter, BatchTracer } from "./batch.ts";
+ * const interp = new BatchInterpreter(3);
+ * withInterpreter(interp, () => np.exp(new BatchTracer(interp, np.zeros([3, 2]), 0))); // exp of each of 3 rows
  * ```
  */
 export function withInterpreter<R>(interp: Interpreter, fn: () => R): R {
@@ -106,7 +109,8 @@ export function withInterpreter<R>(interp: Interpreter, fn: () => R): R {
  *
  * @example
  * ```ts
- * atLevel(0, () => np.exp(x)); // as if no transformation were active
+ * import { np } from "../../mod.ts";
+ * atLevel(0, () => np.exp(np.zeros([2]))); // as if no transformation were active
  * ```
  */
 export function atLevel<R>(level: number, fn: () => R): R {

@@ -46,7 +46,7 @@ export const cpuBackend: Backend = {
  *
  * @example
  * ```ts
- * registerCpuKernel<null>("my_primitive", ([x]) => [myLoop(cpuData(x))]);
+ * registerCpuKernel<null>("example_double", ([x]) => [cpuData(x).map((v) => 2 * v)]);
  * ```
  */
 export function registerCpuKernel<P>(prim: string, kernel: Kernel<P>): void {

@@ -31,7 +31,8 @@ export interface UnaryPrimitive extends Primitive<null> {
  *
  * @example
  * ```ts
- * const EXP = unaryPrimitive("exp", "float", (_x, y) => (g) => mul(g, y));
+ * import { mul } from "./elementwise.ts";
+ * const EXP2 = unaryPrimitive("example_exp2", "float", (_x, y) => (g) => mul(g, mul(y, Math.LN2)));
  * ```
  */
 export function unaryPrimitive(name: string, domain: UnaryDomain, rule: UnaryRule | null): UnaryPrimitive {

@@ -1,0 +1,77 @@
+/**
+ * The test harness: every test file takes `describe` and `test` from here,
+ * so that the whole suite runs against the backend named by the
+ * environment variable `SPYX_BACKEND` (default `"cpu"`). The backend is
+ * initialised and selected before any test runs; new tensors then live on
+ * it, and the tests' own assertions read them back.
+ *
+ * A test that needs what the backend lacks (float64 on a GPU) is skipped
+ * by rule: the error the backend throws for an unsupported dtype marks the
+ * test skipped, with the reason, instead of failed. On the CPU nothing is
+ * skipped.
+ *
+ *   SPYX_BACKEND=webgpu deno test -A tests/
+ *
+ * @module
+ */
+import process from "node:process";
+import * as nodeTest from "node:test";
+import { getBackend, setBackend } from "../../mod.ts";
+
+/** How to make each backend available (the CPU is always there). */
+const INITIALIZERS: Record<string, () => Promise<unknown>> = {
+  cpu: () => Promise.resolve(),
+  webgpu: async () => {
+    const gpu = "../../gpu/mod.ts";
+    const { initWebGPU } = await import(gpu);
+    return initWebGPU();
+  },
+};
+
+/** The backend the suite runs on. */
+export const BACKEND: string = process.env.SPYX_BACKEND || "cpu";
+
+const init = INITIALIZERS[BACKEND];
+if (init === undefined) {
+  throw new Error(`SPYX_BACKEND=${BACKEND}: unknown backend; known: ${Object.keys(INITIALIZERS).join(", ")}`);
+}
+await init();
+setBackend(BACKEND);
+
+/** The message of the errors a backend throws for a dtype it does not support (see `gpu/`). */
+const UNSUPPORTED_DTYPE = /does not support (the )?dtype/;
+
+type Fn = (t: nodeTest.TestContext) => void | Promise<void>;
+
+function guarded(fn: Fn): Fn {
+  if (getBackend().name === "cpu") return fn;
+  return async (t) => {
+    try {
+      await fn(t);
+    } catch (e) {
+      if (e instanceof Error && UNSUPPORTED_DTYPE.test(e.message)) {
+        t.skip(`${BACKEND}: ${e.message}`);
+        return;
+      }
+      throw e;
+    }
+  };
+}
+
+/**
+ * `node:test`'s `test`, run on the harness's backend (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { np } from "../../mod.ts";
+ * test("adds", () => assert.equal(np.add(1, 2).item(), 3));
+ * ```
+ */
+export function test(name: string, optionsOrFn: nodeTest.TestOptions | Fn, maybeFn?: Fn): void {
+  if (typeof optionsOrFn === "function") nodeTest.test(name, guarded(optionsOrFn));
+  else nodeTest.test(name, optionsOrFn, guarded(maybeFn!));
+}
+
+/** `node:test`'s `describe`. */
+export const describe: typeof nodeTest.describe = nodeTest.describe;
