@@ -70,7 +70,17 @@ function innermostReason(stack: string): string {
 let h5wasmPromise: Promise<{ h5wasm: H5wasm; module: H5Module }> | null = null;
 let nextFile = 0;
 
-async function loadH5wasm(fn: string): Promise<{ h5wasm: H5wasm; module: H5Module }> {
+/**
+ * Imports h5wasm once (on first use) and waits for its WebAssembly module;
+ * `fn` names the caller in the error when the package is missing. Writers
+ * (`nir.write`) use it directly; readers go through {@link openHdf5}.
+ *
+ * @example
+ * ```ts ignore
+ * const { h5wasm, module } = await loadH5wasm("nir.write");
+ * ```
+ */
+export async function loadH5wasm(fn: string): Promise<{ h5wasm: H5wasm; module: H5Module }> {
   h5wasmPromise ??= (async () => {
     const h5wasm = (await import("h5wasm")).default;
     return { h5wasm, module: await h5wasm.ready };
