@@ -16,3 +16,4 @@ export * as axn from "./nn/axn/mod.ts";
 export * as optim from "./optim/mod.ts";
 export * as fn from "./nn/fn/mod.ts";
 export * as data from "./data/mod.ts";
+export * as nir from "./nir/mod.ts";
