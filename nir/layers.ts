@@ -145,7 +145,7 @@ export function buildLayer(op: ImportOp, options: BuildOptions): BuiltLayer {
  *
  * @example
  * ```ts
- * import { nn, np } from "../mod.ts";
+ * import { nn, np, type Tensor } from "../mod.ts";
  * const net = nn.transform((x: Tensor) => {
  *   const core = new DelayCore(new Int32Array([2]), [1], "float32");
  *   return nn.dynamicUnroll(core, x, core.initialState(1))[0];

@@ -74,7 +74,7 @@ export { isNodeType, NODE_FIELDS, NODE_TYPES } from "./graph.ts";
 export { read } from "./read.ts";
 export { NIR_VERSION, write } from "./write.ts";
 export { fromNir, type FromNirOptions, type NIRNetwork } from "./from_nir.ts";
-export { toNir, type ToNirOptions } from "./to_nir.ts";
+export { reorderLayers, toNir, type ToNirOptions } from "./to_nir.ts";
 export type {
   NIRConvLayer,
   NIRDelayLayer,

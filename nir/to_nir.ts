@@ -193,7 +193,17 @@ export function toNir(
     }
   };
 
-  specs.forEach((spec, i) => {
+  try {
+    specs.forEach((spec, i) => exportLayer(spec, i));
+  } catch (e) {
+    if (options.layers !== undefined || !(e instanceof Error)) throw e;
+    // Sorted keys are the usual cause: pytree maps (optim.applyUpdates) return params with sorted keys.
+    e.message += `; the layers were taken from the order of the params keys (${
+      Object.keys(params).join(", ")
+    }): pass options.layers, or params in network order (nir.reorderLayers)`;
+    throw e;
+  }
+  function exportLayer(spec: LayerObject, i: number): void {
     const what = `layer ${i} (${spec.type})`;
     switch (spec.type) {
       case "Linear": {
@@ -304,7 +314,7 @@ export function toNir(
         push(name, exportNeuron(FN, what, neuron.type, p, threshold, shape, dt, m, bias, dtype));
       }
     }
-  });
+  }
   push("output", { type: "Output", shape: outNir });
   if (!sameShape(shape, ourShape(outNir))) {
     throw new RangeError(
@@ -433,4 +443,26 @@ function exportPool(spec: NIRPoolLayer, shape: number[], what: string): [NIRNode
       shape[2],
     ],
   ];
+}
+
+/**
+ * `params` with its modules in the order of `initParams` (spyx's
+ * `reorder_layers`): pytree maps such as `optim.applyUpdates` return
+ * objects with sorted keys, while {@link toNir}'s default reads the layers
+ * in key order.
+ *
+ * @example
+ * ```ts
+ * import { nir, np } from "../mod.ts";
+ * const init = { linear: { w: np.ones([2, 2]) }, LIF: { beta: np.array(0.9) } };
+ * const trained = { LIF: { beta: np.array(0.8) }, linear: { w: np.ones([2, 2]) } };
+ * Object.keys(nir.reorderLayers(init, trained)); // ["linear", "LIF"]
+ * ```
+ */
+export function reorderLayers(initParams: Params, trainedParams: Params): Params {
+  const missing = Object.keys(initParams).filter((k) => !Object.hasOwn(trainedParams, k));
+  if (missing.length > 0) {
+    throw new RangeError(`nir.reorderLayers: trainedParams lacks ${missing.map((k) => `"${k}"`).join(", ")}`);
+  }
+  return Object.fromEntries(Object.keys(initParams).map((k) => [k, trainedParams[k]]));
 }

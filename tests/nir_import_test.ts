@@ -142,7 +142,11 @@ describe("nir.fromNir: scnn_mnist.nir (the NIR paper's CNN)", () => {
     // Each IF layer passes spikes on a step later: six steps reach the output layer.
     const { ours, ref, states } = compare(graph, [2, 34, 34], [10], 1, 6, 1, 0.5);
     assert.ok(maxDiff(ours, ref.out) < 1e-9, "output spikes");
-    for (const [name, shape] of [["1", [16, 16, 16]], ["3", [16, 16, 16]], ["6", [8, 8, 8]], ["10", [256]], ["12", [10]]] as const) {
+    for (
+      const [name, shape] of [["1", [16, 16, 16]], ["3", [16, 16, 16]], ["6", [8, 8, 8]], ["10", [256]], ["12", [
+        10,
+      ]]] as const
+    ) {
       const mine = fromOurs(states[name] as Tensor, shape.slice());
       assert.ok(activity(ref.states.get(name)!) > 0, `layer ${name} is active`);
       assert.ok(maxDiff(mine, ref.states.get(name)!) < 1e-9, `membrane of IF node ${name}`);
@@ -363,7 +367,9 @@ describe("nn.dynamicUnroll: returnAllStates", () => {
         });
         // The final state of the other call comes from the whole-sequence kernels: equal up to rounding.
         const last = np.squeeze(np.slice(tm, [4, 0, 0], [5, ...tm.shape.slice(1)]), 0).dataSync();
-        (final as Tensor[])[k].dataSync().forEach((v, i) => assert.ok(Math.abs(v - last[i]) <= 1e-6, `final ${k}[${i}]`));
+        (final as Tensor[])[k].dataSync().forEach((v, i) =>
+          assert.ok(Math.abs(v - last[i]) <= 1e-6, `final ${k}[${i}]`)
+        );
       });
     });
   }

@@ -8,7 +8,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { nir, nn, np, random, type Tensor } from "../mod.ts";
+import { nir, nn, np, optim, random, type Tensor, tree } from "../mod.ts";
 import { convGraph, lineGraph, recurrentGraph, rng, spikes, toOurs, uniform } from "./support/nir_graphs.ts";
 
 const sharedFile = (name: string) => fileURLToPath(new URL(`../../shared/nir/${name}`, import.meta.url));
@@ -218,6 +218,17 @@ describe("nir.toNir: NIR's conventions in closed form", () => {
     // r = tau_mem / dt makes NIR's input multiplier dt/tau_syn (w_in = 1), spyx's.
     close(cuba.r.dataSync(), betaC.map((bb) => 1 / (1 - bb)), "r");
     close(cuba.w_in!.dataSync(), [1, 1], "w_in");
+  });
+
+  test("params keys sorted by a pytree map: a hint, and reorderLayers", () => {
+    const net = network(() => [new nn.Linear(3), new nn.LIF([3]), new nn.Linear(2), new nn.LI([2])]);
+    const params = initParams(net, np.zeros([1, 2, 4]));
+    const sorted = optim.applyUpdates(params, tree.map((p: Tensor) => np.zerosLike(p), params) as nn.Params);
+    assert.deepEqual(Object.keys(sorted), ["LI", "LIF", "linear", "linear_1"]);
+    assert.throws(() => nir.toNir(sorted, [4], [2], dt), /pass options\.layers, or params in network order/);
+    const graph = nir.toNir(nir.reorderLayers(params, sorted), [4], [2], dt);
+    assert.deepEqual(graph.edges.map(([a]) => a), ["input", "linear", "LIF", "linear_1", "LI"]);
+    assert.throws(() => nir.reorderLayers(params, { linear: params.linear }), /trainedParams lacks "LIF"/);
   });
 
   test("errors name the layer and the problem", () => {
