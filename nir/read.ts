@@ -199,7 +199,7 @@ export async function read(source: Uint8Array | string): Promise<NIRGraph> {
       throw new Error(`${FN}: cannot read ${source}: ${(e as Error).message}`);
     }
   } else if (source instanceof Uint8Array) {
-    name = `the ${source.length} bytes given`;
+    name = `a ${source.length}-byte buffer`;
     bytes = source;
   } else {
     throw new TypeError(`${FN}: source must be a Uint8Array or a file path, got ${describeValue(source)}`);

@@ -422,6 +422,18 @@ describe("nir.read / nir.write: bad input is a clear error", () => {
     await rejects(nir.read(bytes.subarray(0, 20)), /nir\.read: .*(truncated|HDF5)/);
   });
 
+  test("a corrupt global heap that makes HDF5 itself loop forever", async () => {
+    // One size byte of the heap object holding "NIRGraph" (found by fuzzing): HDF5 1.14's loader,
+    // in h5wasm and h5py alike, then walks onto a free-space object of size 0 and never returns.
+    const bytes = Uint8Array.from(readFileSync(sharedFile("lif_norse.nir")));
+    assert.equal(String.fromCharCode(...bytes.subarray(0x848, 0x850)), "NIRGraph");
+    bytes[0x859] = 3;
+    await rejects(
+      nir.read(bytes),
+      /nir\.read: .* is corrupt: HDF5 global heap at byte 2064: object 0 at byte \d+ claims 0 bytes/,
+    );
+  });
+
   test("an HDF5 file that is not in NIR's layout", async () => {
     const bytes = await rawFile((f) => f.create_dataset({ name: "x", data: new Float32Array([1]) }));
     await rejects(nir.read(bytes), /nir\.read: .*lacks the group "node"/);
