@@ -61,7 +61,7 @@ function floatDType(x: Tensor): "float32" | "float64" {
   return x.dtype === "float64" ? "float64" : "float32";
 }
 
-/** The shapes of one op's parameters, in the order `paramValues` lists them. */
+/** The parameters of one op for its module: name -> [float64 values, shape] (none for parameterless ops). */
 function paramValues(op: ImportOp): Record<string, [Float64Array, number[]]> {
   if (op.kind === "linear") {
     const out: Record<string, [Float64Array, number[]]> = { w: [op.w, [op.inSize, op.outSize]] };

@@ -38,7 +38,9 @@ export interface BuiltLayer {
 
 /** Options of {@link buildLayer}. */
 export interface BuildOptions {
+  /** dtype of the constants (scales, thresholds, delay masks). */
   dtype: "float32" | "float64";
+  /** Spike function of spiking neurons and thresholds (default `axn.superspike()`). */
   activation?: SpikeActivation;
 }
 
