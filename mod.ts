@@ -18,3 +18,4 @@ export * as fn from "./nn/fn/mod.ts";
 export * as data from "./data/mod.ts";
 export * as cell from "./autodiff/cell/mod.ts";
 export * as plot from "./plot/mod.ts";
+export * as nir from "./nir/mod.ts";

@@ -72,7 +72,17 @@ function innermostReason(stack: string): string {
 let h5wasmPromise: Promise<{ h5wasm: H5wasm; module: H5Module }> | null = null;
 let nextFile = 0;
 
-async function loadH5wasm(fn: string): Promise<{ h5wasm: H5wasm; module: H5Module }> {
+/**
+ * Imports h5wasm once (on first use) and waits for its WebAssembly module;
+ * `fn` names the caller in the error when the package is missing. Writers
+ * (`nir.write`) use it directly; readers go through {@link openHdf5}.
+ *
+ * @example
+ * ```ts ignore
+ * const { h5wasm, module } = await loadH5wasm("nir.write");
+ * ```
+ */
+export async function loadH5wasm(fn: string): Promise<{ h5wasm: H5wasm; module: H5Module }> {
   h5wasmPromise ??= (async () => {
     // Not a literal specifier: Deno needs the npm: form outside a checkout, Bun the bare name (npm_packages.ts).
     const h5wasm = ((await import(packageSpecifier(H5WASM))) as { default: H5wasm }).default;
@@ -101,7 +111,8 @@ function readUint(bytes: Uint8Array, at: number, size: number): number {
 /**
  * Checks the HDF5 signature and, from the superblock, that the file is as
  * long as it says it is, so that the commonest damage (a truncated copy)
- * gets a clear message before HDF5 itself is involved.
+ * gets a clear message before HDF5 itself is involved; then that no global
+ * heap collection would send HDF5's loader into an endless loop.
  *
  * @example
  * ```ts
@@ -124,12 +135,12 @@ export function checkHdf5Bytes(fn: string, name: string, bytes: Uint8Array): voi
     throw new Error(`${fn}: ${name} is not an HDF5 file (no HDF5 signature found in ${bytes.length} bytes)`);
   }
   const version = bytes[base + 8];
-  let offsets: number, eofAt: number;
+  let offsets: number, lengths: number, eofAt: number;
   if (version === 0 || version === 1) {
-    offsets = bytes[base + 13];
+    [offsets, lengths] = [bytes[base + 13], bytes[base + 14]];
     eofAt = base + (version === 0 ? 24 : 28) + 2 * offsets;
   } else if (version === 2 || version === 3) {
-    offsets = bytes[base + 9];
+    [offsets, lengths] = [bytes[base + 9], bytes[base + 10]];
     eofAt = base + 12 + 2 * offsets;
   } else {
     return; // Newer superblocks: leave the checks to HDF5.
@@ -143,6 +154,35 @@ export function checkHdf5Bytes(fn: string, name: string, bytes: Uint8Array): voi
     throw new Error(
       `${fn}: ${name} is truncated: it has ${bytes.length} bytes, its HDF5 superblock says ${base + baseAddress + eof}`,
     );
+  }
+  if ([2, 4, 8].includes(lengths)) checkGlobalHeaps(fn, name, bytes, lengths);
+}
+
+/**
+ * Walks every global heap collection (`GCOL`, where HDF5 keeps
+ * variable-length strings and arrays) the way HDF5's loader does, and
+ * throws on an object whose size would stop that walk from advancing or
+ * run past the collection: HDF5 1.14 (h5wasm, h5py alike) loops forever on
+ * a free-space object of size 0, which one corrupt size field upstream
+ * produces.
+ */
+function checkGlobalHeaps(fn: string, name: string, bytes: Uint8Array, lengths: number): void {
+  const objectHeader = 8 + lengths; // index (2), references (2), reserved (4), size
+  for (let at = bytes.indexOf(0x47); at >= 0; at = bytes.indexOf(0x47, at + 1)) {
+    const isCollection = bytes[at + 1] === 0x43 && bytes[at + 2] === 0x4f && bytes[at + 3] === 0x4c &&
+      bytes[at + 4] === 1 && bytes[at + 5] === 0 && bytes[at + 6] === 0 && bytes[at + 7] === 0 &&
+      at + 8 + lengths <= bytes.length;
+    if (!isCollection) continue;
+    const end = at + readUint(bytes, at + 8, lengths);
+    const corrupt = (why: string) => new Error(`${fn}: ${name} is corrupt: HDF5 global heap at byte ${at}: ${why}`);
+    if (end < at + 8 + lengths || end > bytes.length) throw corrupt(`its size runs past the file`);
+    for (let p = at + 8 + lengths; p + objectHeader <= end;) {
+      const index = readUint(bytes, p, 2), size = readUint(bytes, p + 8, lengths);
+      // Objects are padded to 8 bytes; the free-space object (index 0) counts its own header.
+      const need = index > 0 ? objectHeader + Math.ceil(size / 8) * 8 : size;
+      if (need <= 0 || p + need > end) throw corrupt(`object ${index} at byte ${p} claims ${size} bytes`);
+      p += need;
+    }
   }
 }
 

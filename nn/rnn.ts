@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { isTensor, np, type PyTree, scan, type Tensor } from "../autodiff/mod.ts";
+import { isTensor, np, type PyTree, scan, type Tensor, tree } from "../autodiff/mod.ts";
 import { activeTapes } from "../autodiff/tape.ts";
 import { checkOptions, formatValue } from "../autodiff/checks.ts";
 import { captureFrame, type FrameCarry, isInitializing, Module, type ModuleOptions } from "./module.ts";
@@ -260,6 +260,14 @@ export interface UnrollOptions {
    * step.
    */
   fused?: boolean;
+  /**
+   * `dynamicUnroll` only (Haiku's `return_all_states`): the second result is
+   * the state after every step, each leaf stacked along the time axis in the
+   * layout of the outputs (`[T, B, ...]` or `[B, T, ...]`), instead of the
+   * final state. Runs step by step (whole-sequence kernels keep only the
+   * final state). Default false.
+   */
+  returnAllStates?: boolean;
 }
 
 /** The checks of an unroll's arguments, before any step runs. */
@@ -292,7 +300,9 @@ function steps(xs: Tensor, from: number, to: number): Tensor {
 
 /**
  * Unrolls `core` over the time axis of `inputs`.
- * Returns `[outputs, finalState]`, outputs in the layout of the inputs.
+ * Returns `[outputs, finalState]`, outputs in the layout of the inputs; with
+ * `returnAllStates` (Haiku's `return_all_states`), `[outputs, states]`, the
+ * state after every step stacked in the same layout (per-step path only).
  *
  * In `apply` (and under `grad`), a core with a whole-sequence kernel
  * ({@link RNNCore.hasSequenceKernel}: every neuron model with a built-in
@@ -329,54 +339,66 @@ export function dynamicUnroll(
   options: UnrollOptions = {},
 ): [Tensor, RNNState] {
   checkUnroll("dynamicUnroll", core, inputs, options, ["timeMajor", "reverse", "fused", "returnAllStates"]);
-  const { timeMajor = true, reverse = false, fused = true } = options;
+  const { timeMajor = true, reverse = false, fused = true, returnAllStates = false } = options;
   const xs = toTimeMajor("dynamicUnroll", inputs, timeMajor);
   const frame = captureFrame();
   if (frame !== null && xs.shape[0] === 0) {
     throw new RangeError(`dynamicUnroll: the time axis of inputs [${inputs.shape}] is empty`);
   }
+  const layout = (seq: Tensor) => (timeMajor ? seq : np.swapaxes(seq, 0, 1));
+  // With returnAllStates each step's output is [y, newState], stacked by scan like y alone.
+  const emit = (y: Tensor, s: RNNState): PyTree<Tensor> => (returnAllStates ? [y, s] : y);
+  const finish = (emitted: PyTree<Tensor>, finalState: RNNState): [Tensor, RNNState] => {
+    if (!returnAllStates) return [layout(emitted as Tensor), finalState];
+    const [ys, states] = emitted as [Tensor, RNNState];
+    return [layout(ys), tree.map(layout, states) as RNNState];
+  };
   // init steps, so that parameters are created (and keys drawn) exactly as Haiku does.
-  if (fused && frame !== null && !isInitializing() && core.hasSequenceKernel(xs)) {
+  if (fused && !returnAllStates && frame !== null && !isInitializing() && core.hasSequenceKernel(xs)) {
     const out = core.callSequence(xs, initialState, { reverse });
-    if (out !== null) return [timeMajor ? out[0] : np.swapaxes(out[0], 0, 1), out[1]];
+    if (out !== null) return [layout(out[0]), out[1]];
   }
   if (frame === null) {
-    const [finalState, ys] = scan(
+    const [finalState, emitted] = scan(
       (state: RNNState, x: Tensor) => {
         const [y, s] = core.call(x, state);
-        return [s, y];
+        return [s, emit(y, s)];
       },
       initialState,
       xs,
       { reverse },
     );
-    return [timeMajor ? ys : np.swapaxes(ys, 0, 1), finalState];
+    return finish(emitted, finalState);
   }
   const T = xs.shape[0];
   const first = reverse ? T - 1 : 0;
   const x0 = np.squeeze(steps(xs, first, first + 1), 0);
   const [[y0, s0], c0] = frame.run(frame.carry(), () => core.call(x0, initialState));
   let finalState = s0, carry = c0;
-  let ys = np.expandDims(y0, 0);
+  let emitted = tree.map((leaf: Tensor) => np.expandDims(leaf, 0), emit(y0, s0)) as PyTree<Tensor>;
   if (T > 1) {
     const rest = reverse ? steps(xs, 0, T - 1) : steps(xs, 1, T);
     // The frame carry is a pytree of tensors (state) and a key or null.
     type Carry = [RNNState, FrameCarry];
-    const [last, yRest] = scan(
-      (c: PyTree<Tensor>, x: Tensor): [PyTree<Tensor>, Tensor] => {
+    const [last, emittedRest] = scan(
+      (c: PyTree<Tensor>, x: Tensor): [PyTree<Tensor>, PyTree<Tensor>] => {
         const [state, fc] = c as unknown as Carry;
         const [[y, s], next] = frame.run(fc, () => core.call(x, state));
-        return [[s, next] as unknown as PyTree<Tensor>, y];
+        return [[s, next] as unknown as PyTree<Tensor>, emit(y, s)];
       },
       [s0, c0] as unknown as PyTree<Tensor>,
       rest,
       { reverse },
     );
     [finalState, carry] = last as unknown as Carry;
-    ys = reverse ? np.concatenate([yRest, ys], 0) : np.concatenate([ys, yRest], 0);
+    emitted = tree.map(
+      (head: Tensor, tail: Tensor) => np.concatenate(reverse ? [tail, head] : [head, tail], 0),
+      emitted,
+      emittedRest,
+    ) as PyTree<Tensor>;
   }
   frame.commit(carry);
-  return [timeMajor ? ys : np.swapaxes(ys, 0, 1), finalState];
+  return finish(emitted, finalState);
 }
 
 /**
