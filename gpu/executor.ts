@@ -1,0 +1,242 @@
+/**
+ * The device side of the WebGPU backend: carries out the commands of
+ * `protocol.ts` on a `GPUDevice`. Consecutive dispatches go into one
+ * compute pass of one command encoder, submitted at the end of each batch
+ * of commands (or before a read), so a training step is a handful of
+ * submits rather than one per op. Freed buffers are pooled by size and
+ * reused only after the work already encoded has been submitted, since
+ * writes into a reused buffer take effect on the queue at once.
+ *
+ * @module
+ */
+import type { Command } from "./protocol.ts";
+
+/** Bytes of freed buffers kept for reuse before the oldest are destroyed. */
+const POOL_BYTES = 1 << 30;
+
+/** Runs commands on one device. */
+export class Executor {
+  readonly #device: GPUDevice;
+  readonly #buffers = new Map<number, GPUBuffer>();
+  readonly #pool = new Map<number, GPUBuffer[]>();
+  #pooledBytes = 0;
+  /** Freed while the current encoder may still use them: pooled after its submit. */
+  #pendingFree: GPUBuffer[] = [];
+  /** Uniform buffers of the current encoder: destroyed after its submit. */
+  #uniforms: GPUBuffer[] = [];
+  readonly #pipelines = new Map<string, GPUComputePipeline>();
+  readonly #wgsl = new Map<string, string>();
+  #encoder: GPUCommandEncoder | null = null;
+  #pass: GPUComputePassEncoder | null = null;
+  /** The first error the device reported, with the pipeline that was last dispatched. */
+  error: string | null = null;
+  #lastPipeline = "";
+
+  constructor(device: GPUDevice) {
+    this.#device = device;
+    device.addEventListener("uncapturederror", (e) => {
+      const message = (e as GPUUncapturedErrorEvent).error?.message ?? String(e);
+      this.error ??= `${message} (last kernel: ${this.#lastPipeline || "none"})`;
+    });
+  }
+
+  /**
+   * Carries out `commands` in order; reads among them resolve later. Ends
+   * by submitting the encoded work. A command that fails records the error
+   * (every later read reports it) and the rest still run, so that buffer
+   * ids stay consistent.
+   */
+  run(
+    commands: readonly Command[],
+    onRead: (cmd: Extract<Command, { op: "read" }>, read: Promise<ArrayBuffer>) => void,
+  ) {
+    for (const c of commands) {
+      try {
+        this.#run(c, onRead);
+      } catch (e) {
+        this.error ??= e instanceof Error ? e.message : String(e);
+        if (c.op === "read") onRead(c, Promise.reject(new Error(this.error)));
+      }
+    }
+    this.submit();
+  }
+
+  #run(c: Command, onRead: (cmd: Extract<Command, { op: "read" }>, read: Promise<ArrayBuffer>) => void): void {
+    {
+      switch (c.op) {
+        case "create":
+          this.#create(c.id, c.bytes, c.data);
+          break;
+        case "dispatch":
+          this.#dispatch(c);
+          break;
+        case "copy":
+          this.#endPass();
+          this.#encoderNow().copyBufferToBuffer(this.#get(c.src), 0, this.#get(c.dst), 0, c.bytes);
+          break;
+        case "free":
+          this.#free(c.id);
+          break;
+        case "read":
+          onRead(c, this.#read(c.id, c.bytes));
+          break;
+      }
+    }
+  }
+
+  #get(id: number): GPUBuffer {
+    const b = this.#buffers.get(id);
+    if (b === undefined) throw new Error(`webgpu: internal: no buffer ${id}`);
+    return b;
+  }
+
+  #create(id: number, bytes: number, data: ArrayBuffer | undefined): void {
+    const pooled = this.#pool.get(bytes);
+    let buffer = pooled?.pop();
+    if (buffer) this.#pooledBytes -= bytes;
+    else {
+      buffer = this.#device.createBuffer({
+        size: bytes,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      });
+    }
+    // A pooled buffer was freed before the last submit, so the queue runs this write after every use of its old contents.
+    if (data !== undefined) this.#device.queue.writeBuffer(buffer, 0, data);
+    this.#buffers.set(id, buffer);
+  }
+
+  #free(id: number): void {
+    const buffer = this.#buffers.get(id);
+    if (buffer === undefined) return;
+    this.#buffers.delete(id);
+    if (this.#encoder !== null) this.#pendingFree.push(buffer);
+    else this.#toPool(buffer);
+  }
+
+  #toPool(buffer: GPUBuffer): void {
+    if (this.#pooledBytes + buffer.size > POOL_BYTES) {
+      buffer.destroy();
+      return;
+    }
+    let list = this.#pool.get(buffer.size);
+    if (list === undefined) this.#pool.set(buffer.size, list = []);
+    list.push(buffer);
+    this.#pooledBytes += buffer.size;
+  }
+
+  #encoderNow(): GPUCommandEncoder {
+    return this.#encoder ??= this.#device.createCommandEncoder();
+  }
+
+  #endPass(): void {
+    if (this.#pass !== null) {
+      this.#pass.end();
+      this.#pass = null;
+    }
+  }
+
+  #pipeline(key: string, wgsl: string | undefined): GPUComputePipeline {
+    let p = this.#pipelines.get(key);
+    if (p !== undefined) return p;
+    const code = wgsl ?? this.#wgsl.get(key);
+    if (code === undefined) throw new Error(`webgpu: internal: no WGSL for kernel ${key}`);
+    this.#wgsl.set(key, code);
+    const module = this.#device.createShaderModule({ code, label: key });
+    p = this.#device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" }, label: key });
+    this.#pipelines.set(key, p);
+    return p;
+  }
+
+  #dispatch(c: Extract<Command, { op: "dispatch" }>): void {
+    this.#lastPipeline = c.pipeline;
+    const pipeline = this.#pipeline(c.pipeline, c.wgsl);
+    const entries: GPUBindGroupEntry[] = c.buffers.map((id, binding) => ({
+      binding,
+      resource: { buffer: this.#get(id) },
+    }));
+    if (c.uniforms !== undefined) {
+      // Filled at creation, so that the contents do not depend on when the queue runs this dispatch.
+      const u = this.#device.createBuffer({
+        size: Math.max(16, Math.ceil(c.uniforms.byteLength / 16) * 16),
+        usage: GPUBufferUsage.UNIFORM,
+        mappedAtCreation: true,
+      });
+      new Uint8Array(u.getMappedRange()).set(new Uint8Array(c.uniforms));
+      u.unmap();
+      this.#uniforms.push(u);
+      entries.push({ binding: c.buffers.length, resource: { buffer: u } });
+    }
+    const group = this.#device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    if (this.#pass === null) this.#pass = this.#encoderNow().beginComputePass();
+    this.#pass.setPipeline(pipeline);
+    this.#pass.setBindGroup(0, group);
+    this.#pass.dispatchWorkgroups(c.workgroups[0], c.workgroups[1], c.workgroups[2]);
+  }
+
+  /** Submits the encoded work (if any); buffers freed meanwhile become reusable. */
+  submit(): void {
+    this.#endPass();
+    if (this.#encoder !== null) {
+      this.#device.queue.submit([this.#encoder.finish()]);
+      this.#encoder = null;
+    }
+    for (const b of this.#pendingFree) this.#toPool(b);
+    this.#pendingFree = [];
+    for (const u of this.#uniforms) u.destroy();
+    this.#uniforms = [];
+  }
+
+  async #read(id: number, bytes: number): Promise<ArrayBuffer> {
+    this.submit();
+    const staging = this.#device.createBuffer({
+      size: bytes,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    const encoder = this.#device.createCommandEncoder();
+    encoder.copyBufferToBuffer(this.#get(id), 0, staging, 0, bytes);
+    this.#device.queue.submit([encoder.finish()]);
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+      const data = staging.getMappedRange().slice(0);
+      staging.unmap();
+      if (this.error !== null) throw new Error(this.error);
+      return data;
+    } finally {
+      staging.destroy();
+    }
+  }
+}
+
+/**
+ * Requests an adapter and a device with the adapter's largest buffer and
+ * binding limits (kernels bind many buffers and large ones).
+ *
+ * @example
+ * ```ts
+ * const { device, info } = await openDevice(navigator.gpu);
+ * ```
+ */
+export async function openDevice(
+  gpu: GPU,
+): Promise<{ device: GPUDevice; info: { description: string; limits: Record<string, number>; features: string[] } }> {
+  const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+  if (adapter === null) throw new Error("initWebGPU: no WebGPU adapter is available");
+  const lim = adapter.limits;
+  const wanted = [
+    "maxStorageBufferBindingSize",
+    "maxBufferSize",
+    "maxStorageBuffersPerShaderStage",
+    "maxComputeWorkgroupStorageSize",
+    "maxComputeInvocationsPerWorkgroup",
+    "maxComputeWorkgroupSizeX",
+    "maxComputeWorkgroupSizeY",
+    "maxComputeWorkgroupsPerDimension",
+  ] as const;
+  const requiredLimits: Record<string, number> = {};
+  for (const k of wanted) requiredLimits[k] = lim[k];
+  const device = await adapter.requestDevice({ requiredLimits });
+  const info = adapter.info;
+  const description = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s).join(" ") ||
+    "unknown adapter";
+  return { device, info: { description, limits: requiredLimits, features: [...adapter.features].sort() } };
+}
