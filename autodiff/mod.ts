@@ -13,6 +13,7 @@ export * as np from "./np.ts";
 export * as tree from "./tree.ts";
 export * as random from "./random.ts";
 export { isTensor, type NestedArray, Tensor } from "./tensor.ts";
+export { devicePut, tidy } from "./memory.ts";
 export type { DType, TypedArray } from "./dtype.ts";
 export {
   type Backend,

@@ -9,6 +9,42 @@ import { type Shape, sizeOf } from "./shape.ts";
 
 let nextTensorId = 0;
 
+/** The lists of `tidy` scopes that collect every tensor created while they run (innermost last). */
+const scopes: Tensor[][] = [];
+
+/**
+ * Runs `fn` and appends every tensor created meanwhile to `into` (how
+ * `tidy` finds what to release).
+ *
+ * @example
+ * ```ts
+ * import { np } from "../mod.ts";
+ * const made: Tensor[] = [];
+ * trackCreatedTensors(made, () => np.add(np.ones([2]), 1)); // made holds the ones, the 1 and the sum
+ * ```
+ */
+export function trackCreatedTensors<R>(into: Tensor[], fn: () => R): R {
+  scopes.push(into);
+  try {
+    return fn();
+  } finally {
+    scopes.pop();
+  }
+}
+
+/**
+ * Hands `tensors` to the enclosing `tidy` scope, if any (what an inner
+ * scope returns belongs to the outer one).
+ *
+ * @example
+ * ```ts
+ * adoptIntoEnclosingScope([]); // nothing to hand over
+ * ```
+ */
+export function adoptIntoEnclosingScope(tensors: readonly Tensor[]): void {
+  if (scopes.length > 0) scopes[scopes.length - 1].push(...tensors);
+}
+
 /** A nested JS array of numbers (or booleans for bool tensors). */
 export type NestedArray = number | boolean | NestedArray[];
 
@@ -42,6 +78,7 @@ export class Tensor implements KernelTensor {
   /** Wraps backend storage (kernels and `np.array` call this; users create tensors with `np`). */
   constructor(handle: DataHandle, shape: Shape, dtype: DType, backend: Backend = getBackend()) {
     this.#handle = handle;
+    if (scopes.length > 0 && handle !== null) scopes[scopes.length - 1].push(this);
     this.shape = Object.freeze(shape.slice());
     this.dtype = dtype;
     this.size = sizeOf(shape);
