@@ -14,6 +14,7 @@ export * as tree from "./tree.ts";
 export * as random from "./random.ts";
 export { isTensor, type NestedArray, Tensor } from "./tensor.ts";
 export { devicePut, tidy } from "./memory.ts";
+export { getNumThreads, setNumThreads } from "./cpu/threads.ts";
 export type { DType, TypedArray } from "./dtype.ts";
 export {
   type Backend,

@@ -25,7 +25,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type BenchCase, benchCases } from "./workloads/spec.ts";
 import { findTorch, torchCommand } from "./peers/torch.ts";
-import { measured, type Outcome, renderFirstValues, renderSkips, renderTable } from "./table.ts";
+import { measured, type Outcome, renderFirstValues, renderScaling, renderSkips, renderTable } from "./table.ts";
 
 const ALL_PEERS = ["tfjs-cpu", "tfjs-wasm", "jax-js", "torch"];
 
@@ -38,13 +38,15 @@ const { values } = parseArgs({
     save: { type: "string" },
     "wait-idle": { type: "boolean", default: false },
     timeout: { type: "string" },
+    threads: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
 
 if (values.help) {
   console.log(
-    "usage: bench/main.ts [--only W1,W3-2048] [--peers tfjs-cpu,tfjs-wasm,jax-js,torch] [--quick] [--json] [--save file.json] [--timeout seconds] [--wait-idle]",
+    "usage: bench/main.ts [--only W1,W3-2048] [--peers tfjs-cpu,tfjs-wasm,jax-js,torch] [--threads 1,2,...] [--quick] [--json] [--save file.json] [--timeout seconds] [--wait-idle]\n" +
+      "  --threads: CPU threads for ours (SPYX_THREADS) and PyTorch; several counts add a scaling table",
   );
   process.exit(0);
 }
@@ -61,6 +63,13 @@ for (const p of peers) {
   }
 }
 const impls = ["ours", ...peers];
+const threadCounts = values.threads === undefined ? [null] : values.threads.split(",").map((t) => {
+  const n = Number(t);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`bench: --threads takes positive integers, got ${values.threads}`);
+  }
+  return n;
+});
 const only = values.only?.split(",").filter(Boolean);
 // W3 first: its GFLOP/s predict which peers would time out on the big cases.
 const cases = benchCases(quick)
@@ -169,38 +178,55 @@ const outcomes: Outcome[] = [];
 /** Best W3 throughput of each implementation (GFLOP per ms), for the predictions. */
 const rate = new Map<string, number>();
 
-for (const c of cases) {
-  for (const impl of impls) {
-    const predictedS = rate.has(impl) ? c.flops / rate.get(impl)! / 1000 * (c.samples + 1) : 0;
-    let outcome: Outcome;
-    if (predictedS > timeoutS) {
-      outcome = {
-        impl,
-        case: c.id,
-        skipped: `predicted ${predictedS.toFixed(0)} s (${
-          (c.flops / 1e9).toFixed(0)
-        } GFLOP per call at its W3 rate) > limit ${timeoutS} s`,
-      };
-    } else if (impl !== "ours" && c.params.kind === "W4") {
-      outcome = { impl, case: c.id, skipped: "W4 (the MNIST example) is ours only" };
-    } else if (impl === "torch") {
-      if (!torch || "skipped" in torch) outcome = { impl, case: c.id, skipped: torch?.skipped ?? "not requested" };
-      else {
-        const { command, args, env } = torchCommand(torch, c);
-        outcome = runChild(command, args, env, impl, c);
+/** Outcomes per thread count (`null`: every core, the default). */
+const byThreads = new Map<number | null, Outcome[]>();
+
+for (const threads of threadCounts) {
+  const outcomesHere: Outcome[] = [];
+  byThreads.set(threads, outcomesHere);
+  rate.clear();
+  const threadEnv: Record<string, string> = threads === null ? {} : { SPYX_THREADS: String(threads) };
+  const torchHere = torch && !("skipped" in torch) && threads !== null
+    ? { ...torch, threads, env: { ...torch.env, OMP_NUM_THREADS: String(threads) } }
+    : torch;
+  for (const c of cases) {
+    for (const impl of impls) {
+      const predictedS = rate.has(impl) ? c.flops / rate.get(impl)! / 1000 * (c.samples + 1) : 0;
+      let outcome: Outcome;
+      if (predictedS > timeoutS) {
+        outcome = {
+          impl,
+          case: c.id,
+          skipped: `predicted ${predictedS.toFixed(0)} s (${
+            (c.flops / 1e9).toFixed(0)
+          } GFLOP per call at its W3 rate) > limit ${timeoutS} s`,
+        };
+      } else if (impl !== "ours" && c.params.kind === "W4") {
+        outcome = { impl, case: c.id, skipped: "W4 (the MNIST example) is ours only" };
+      } else if (impl === "torch") {
+        if (!torchHere || "skipped" in torchHere) {
+          outcome = { impl, case: c.id, skipped: torchHere?.skipped ?? "not requested" };
+        } else {
+          const { command, args, env } = torchCommand(torchHere, c);
+          outcome = runChild(command, args, env, impl, c);
+        }
+      } else {
+        const flags = ["--impl", impl, "--case", c.id, ...(quick ? ["--quick"] : [])];
+        let [command, args] = currentRuntime(here);
+        if (impl === "jax-js" && bun) [command, args] = [bun, [here]];
+        outcome = runChild(command, [...args, ...flags], { ...JS_ENV, ...threadEnv }, impl, c);
       }
-    } else {
-      const flags = ["--impl", impl, "--case", c.id, ...(quick ? ["--quick"] : [])];
-      let [command, args] = currentRuntime(here);
-      if (impl === "jax-js" && bun) [command, args] = [bun, [here]];
-      outcome = runChild(command, [...args, ...flags], JS_ENV, impl, c);
+      outcomesHere.push(outcome);
+      outcomes.push(outcome);
+      if (measured(outcome) && c.params.kind === "W3") {
+        rate.set(impl, Math.max(rate.get(impl) ?? 0, c.flops / outcome.medianMs));
+      }
+      const shown = measured(outcome)
+        ? `${outcome.medianMs.toFixed(1)} ms median (${outcome.runtime})`
+        : outcome.skipped;
+      const at = threads === null ? "" : ` ${threads} threads`;
+      console.error(`${c.id.padEnd(12)} ${impl.padEnd(10)}${at} ${shown}`);
     }
-    outcomes.push(outcome);
-    if (measured(outcome) && c.params.kind === "W3") {
-      rate.set(impl, Math.max(rate.get(impl) ?? 0, c.flops / outcome.medianMs));
-    }
-    const shown = measured(outcome) ? `${outcome.medianMs.toFixed(1)} ms median (${outcome.runtime})` : outcome.skipped;
-    console.error(`${c.id.padEnd(12)} ${impl.padEnd(10)} ${shown}`);
   }
 }
 
@@ -214,6 +240,8 @@ const report = {
   torch: torch ? ("skipped" in torch ? torch.skipped : torch.describe) : "not requested",
   jsEnv: Object.entries(JS_ENV).map(([k, v]) => `${k}=${v}`).join(" "),
   quick,
+  threads: threadCounts,
+  outcomesByThreads: Object.fromEntries([...byThreads].map(([t, o]) => [t ?? "all", o])),
   cases: cases.map(({ id, title, params, flops, bytes, samples }) => ({ id, title, params, flops, bytes, samples })),
   outcomes,
 };
@@ -233,7 +261,14 @@ if (values.json) {
       quick ? "a quick run (small sizes)" : "each case's timed calls"
     }; ratios ours / peer (below 1: ours faster).\n`,
   );
-  console.log(renderTable(cases, impls, outcomes));
+  for (const [threads, here] of byThreads) {
+    if (threads !== null) console.log(`\n${threads} thread${threads === 1 ? "" : "s"}:`);
+    console.log(renderTable(cases, impls, here));
+  }
+  if (threadCounts.length > 1) {
+    console.log(`\nScaling (median ms; speed-up and parallel efficiency against ${threadCounts[0]} thread(s)):`);
+    console.log(renderScaling(cases, ["ours", "torch"].filter((i) => impls.includes(i)), byThreads));
+  }
   const skips = renderSkips(outcomes);
   if (skips) console.log(`\n${skips}`);
   const firsts = renderFirstValues(outcomes);

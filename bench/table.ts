@@ -91,3 +91,56 @@ export function renderFirstValues(outcomes: Outcome[]): string {
   }
   return [...byCase].map(([id, values]) => `- ${id}: ${values.join(", ")}`).join("\n");
 }
+
+/**
+ * The scaling table of a run over several thread counts: per case and
+ * implementation, the median at each count with its speed-up and parallel
+ * efficiency (`speed-up / (p / p0)`) against the first count, and the
+ * ratio ours / PyTorch at each count.
+ *
+ * @example
+ * ```ts
+ * renderScaling([], ["ours"], new Map()); // a header only
+ * ```
+ */
+export function renderScaling(
+  cases: BenchCase[],
+  impls: string[],
+  byThreads: ReadonlyMap<number | null, Outcome[]>,
+): string {
+  const counts = [...byThreads.keys()].filter((t): t is number => t !== null);
+  const header = ["case", "impl", ...counts.map((t) => `${t} threads`)];
+  const rows: string[][] = [];
+  for (const c of cases) {
+    for (const impl of impls) {
+      const at = (t: number) => byThreads.get(t)?.find((o) => o.impl === impl && o.case === c.id);
+      const base = at(counts[0]);
+      rows.push([
+        c.id,
+        impl,
+        ...counts.map((t) => {
+          const o = at(t);
+          if (!measured(o)) return "-";
+          if (!measured(base) || t === counts[0]) return `${o.medianMs.toFixed(0)} ms`;
+          const speedup = base.medianMs / o.medianMs;
+          return `${o.medianMs.toFixed(0)} ms (${speedup.toFixed(2)}x, ${
+            (100 * speedup / (t / counts[0])).toFixed(0)
+          } %)`;
+        }),
+      ]);
+    }
+    if (impls.includes("ours") && impls.includes("torch")) {
+      rows.push([
+        c.id,
+        "ours/torch",
+        ...counts.map((t) => {
+          const o = byThreads.get(t)?.find((x) => x.impl === "ours" && x.case === c.id);
+          const p = byThreads.get(t)?.find((x) => x.impl === "torch" && x.case === c.id);
+          return measured(o) && measured(p) ? (o.medianMs / p.medianMs).toFixed(2) : "-";
+        }),
+      ]);
+    }
+  }
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}

@@ -1,17 +1,11 @@
 import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  matmulKernel,
-  type MatmulPath,
-  matmulStatus,
-  sampleDensity,
-  setMatmulThreads,
-} from "../autodiff/cpu/matmul.ts";
+import { matmulKernel, type MatmulPath, matmulStatus, sampleDensity } from "../autodiff/cpu/matmul.ts";
 import { createMatmulEngine } from "../autodiff/cpu/wasm_matmul.ts";
 import { wasmMatmul } from "../autodiff/cpu/wasm_matmul_product.ts";
 import { startWorkerPool } from "../autodiff/cpu/matmul_threads.ts";
-import { np } from "../mod.ts";
+import { np, setNumThreads } from "../mod.ts";
 
 /** A seeded stream of uniforms in [-1, 1). */
 function uniforms(seed: number): () => number {
@@ -159,32 +153,32 @@ describe("float32 matmul kernels", () => {
   test("worker threads give the single-threaded result bit for bit", async () => {
     const [m, k, n] = [300, 129, 131]; // above the threads' threshold
     const a = randomF32(m * k, 5), b = randomF32(k * n, 6);
-    const before = setMatmulThreads(1);
+    const before = setNumThreads(1);
     try {
       const single = matmulKernel(a, [m, k], b, [k, n], [m, n], "float32", "dense");
-      setMatmulThreads(2);
+      setNumThreads(2);
       matmulKernel(a, [m, k], b, [k, n], [m, n], "float32", "dense"); // starts the workers
       for (let t = 0; t < 100 && matmulStatus().readyWorkers < 1; t++) await new Promise((r) => setTimeout(r, 20));
       assert.equal(matmulStatus().readyWorkers, 1, "the worker did not start");
       for (const path of ["dense", "sparse"] as const) {
         const want = matmulKernel(a, [m, k], b, [k, n], [m, n], "float32", path === "dense" ? "dense" : "sparse");
-        setMatmulThreads(1);
+        setNumThreads(1);
         const one = matmulKernel(a, [m, k], b, [k, n], [m, n], "float32", path);
-        setMatmulThreads(2);
+        setNumThreads(2);
         assert.deepEqual(want, one, path);
       }
       // The scattering product of a transposed spike matrix (x^T @ g) sums per-unit partials in a fixed order.
       const spikes = randomF32(k * m, 7, 0.05, true), g = randomF32(k * n, 8);
       const scatter = () => matmulKernel(spikes, [k, m], g, [k, n], [m, n], "float32", "sparse", true, false);
       const two = scatter();
-      setMatmulThreads(1);
+      setNumThreads(1);
       const one = scatter();
-      setMatmulThreads(2);
+      setNumThreads(2);
       assert.deepEqual(two, one, "sparse, transposed a");
       assertWithinRounding(one, transposeOf(spikes, k, m), g, m, k, n, "sparse, transposed a");
       assertWithinRounding(single, a, b, m, k, n, "single-threaded");
     } finally {
-      setMatmulThreads(before);
+      setNumThreads(before);
     }
   });
 

@@ -23,6 +23,7 @@ import { isFloat } from "../dtype.ts";
 import { anyTracked, isTracked, record, trackingTapes } from "../tape.ts";
 import { Tensor } from "../tensor.ts";
 import { findKernel, noteFallback } from "./kernels.ts";
+import { profiling, timePhase } from "./profile.ts";
 import type { Primitive } from "./primitive.ts";
 import { atLevel, topInterpreter } from "./trace.ts";
 
@@ -101,7 +102,9 @@ function evaluate<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P): 
   if (kernel === undefined) {
     throw new Error(`${prim.name}: no kernel on backend "${backend.name}" and no composition to fall back on`);
   }
-  const handles = kernel(inputs, params, avals);
+  const handles = profiling()
+    ? timePhase(prim.name, () => kernel(inputs, params, avals))
+    : kernel(inputs, params, avals);
   const out = new Array<Tensor>(avals.length);
   for (let i = 0; i < avals.length; i++) out[i] = new Tensor(handles[i], avals[i].shape, avals[i].dtype, backend);
   return out;

@@ -10,6 +10,7 @@
  * @module
  */
 import type { DataHandle, KernelTensor } from "../backend.ts";
+import { envVar } from "../env.ts";
 import type { Aval, Primitive } from "./primitive.ts";
 
 /**
@@ -62,14 +63,8 @@ const fallbacks = new Map<string, number>();
 const logged = new Set<string>();
 
 function debugEnabled(): boolean {
-  try {
-    // deno-lint-ignore no-explicit-any
-    const g = globalThis as any;
-    const env = g.Deno?.env?.get?.("SPYX_DEBUG") ?? g.process?.env?.SPYX_DEBUG;
-    return env !== undefined && env !== "" && env !== "0";
-  } catch {
-    return false; // Deno without --allow-env
-  }
+  const v = envVar("SPYX_DEBUG");
+  return v !== undefined && v !== "0";
 }
 
 /** Counts (and with `SPYX_DEBUG`, logs once) a run of `prim`'s composition on a backend without its kernel. */

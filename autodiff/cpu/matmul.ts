@@ -21,7 +21,8 @@ import { broadcastStrides } from "./elementwise.ts";
 import { transposeKernel } from "./layout.ts";
 import { createMatmulEngine, type MatmulEngine } from "./wasm_matmul.ts";
 import { wasmMatmul } from "./wasm_matmul_product.ts";
-import { defaultThreadCount, startWorkerPool } from "./matmul_threads.ts";
+import { startWorkerPool } from "./matmul_threads.ts";
+import { getNumThreads, onThreadsChange } from "./threads.ts";
 
 /** `c[m, n] = a[m, k] @ b[k, n]` on views starting at the given offsets (the reference path). */
 export function matmul2d(
@@ -66,7 +67,15 @@ const SPARSE_MAX_DENSITY = 0.2;
 const DENSITY_SAMPLES = 512;
 
 let engine: MatmulEngine | null | undefined;
-let threads = defaultThreadCount();
+
+// A new thread count takes effect with a pool of the new size, started by the next big product.
+onThreadsChange((n) => {
+  const e = engine;
+  if (e?.pool && e.pool.size !== n - 1) {
+    e.pool.terminate();
+    e.pool = null;
+  }
+});
 
 function getEngine(): MatmulEngine | null {
   if (engine === undefined) {
@@ -77,30 +86,6 @@ function getEngine(): MatmulEngine | null {
     }
   }
   return engine;
-}
-
-/**
- * Sets how many threads (the caller included) float32 products may use;
- * `1` stops the workers. Returns the previous setting.
- *
- * @example
- * ```ts
- * const before = setMatmulThreads(1); // single-threaded from now on
- * setMatmulThreads(before);
- * ```
- */
-export function setMatmulThreads(count: number): number {
-  if (!Number.isInteger(count) || count < 1) {
-    throw new RangeError(`setMatmulThreads: count must be a positive integer, got ${count}`);
-  }
-  const before = threads;
-  threads = count;
-  const e = engine;
-  if (e?.pool && e.pool.size !== count - 1) {
-    e.pool.terminate();
-    e.pool = null;
-  }
-  return before;
 }
 
 /** What the float32 product runs on right now. */
@@ -129,7 +114,7 @@ export function matmulStatus(): MatmulStatus {
   return {
     wasm: e !== null,
     tile: e ? `${e.tile.mr}x${e.tile.nr}${e.tile.fma ? " fma" : ""}` : "none",
-    threads,
+    threads: getNumThreads(),
     readyWorkers: e?.pool?.readyCount() ?? 0,
   };
 }
@@ -180,6 +165,7 @@ function product2d(
       : [b, bOff];
     return matmul2d(ra, raOff, rb, rbOff, out, outOff, m, k, n);
   }
+  const threads = getNumThreads();
   if (threads > 1 && !wasm.pool && work >= THREADS_MIN_WORK) wasm.pool = startWorkerPool(wasm, threads - 1);
   // The density of `a` does not depend on which way it is stored.
   const sparse = path === "sparse" || (path === "auto" && sampleDensity(a, aOff, m * k) <= SPARSE_MAX_DENSITY);

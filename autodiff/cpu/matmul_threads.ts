@@ -97,19 +97,6 @@ function workerThreads(): WorkerThreadsModule | null {
 }
 
 /**
- * How many threads to use by default: the hardware's, capped at 8.
- *
- * @example
- * ```ts
- * defaultThreadCount() >= 1; // true
- * ```
- */
-export function defaultThreadCount(): number {
-  const hw = typeof navigator !== "undefined" ? navigator.hardwareConcurrency : 1;
-  return Math.max(1, Math.min(8, hw || 1));
-}
-
-/**
  * Starts `workers` workers over the engine's shared memory, or returns null
  * when the platform has no shared wasm memory or no worker threads.
  *

@@ -16,6 +16,7 @@
  */
 import { matmulModuleBytes, type TileShape } from "./wasm_matmul_codegen.ts";
 import type { WorkerPool } from "./matmul_threads.ts";
+import { addPhaseTime, profiling } from "../core/profile.ts";
 
 /** Layout of the control block at the start of the memory (Int32 indices). */
 export const Ctrl = {
@@ -297,6 +298,8 @@ export function runJob(
   Atomics.store(ctrl, Ctrl.next, tag << 16);
   const pool = engine.pool;
   const joined = pool && parallel && units > 1 ? pool.post(ctrl) : null;
+  const profile = profiling();
+  let t0 = profile ? performance.now() : 0;
   if (loadUnit) {
     try {
       for (let u = 0; u < units; u++) {
@@ -313,8 +316,13 @@ export function runJob(
       throw e;
     }
   }
-  let copied = 0, scan = 0;
+  if (profile) {
+    addPhaseTime("matmul: copy in a", performance.now() - t0);
+    t0 = performance.now();
+  }
+  let copied = 0, scan = 0, copyMs = 0;
   const copyFinished = () => {
+    const c0 = profile ? performance.now() : 0;
     for (let u = scan; u < units; u++) {
       if (Atomics.load(flags, u) === 1) {
         flags[u] = 2;
@@ -323,6 +331,7 @@ export function runJob(
       }
     }
     while (scan < units && flags[scan] === 2) scan++;
+    if (profile) copyMs += performance.now() - c0;
   };
   runMatmulUnits(engine.exports, ctrl, 0, copyFinished);
   while (copied < units && ctrl[Ctrl.error] === 0) {
@@ -331,6 +340,10 @@ export function runJob(
     if (copied < units && Atomics.load(ctrl, Ctrl.done) === done) Atomics.wait(ctrl, Ctrl.done, done, 5);
   }
   if (joined) pool!.waitFor(ctrl, joined);
+  if (profile) {
+    addPhaseTime("matmul: copy out", copyMs);
+    addPhaseTime("matmul: units and waits", performance.now() - t0 - copyMs);
+  }
   if (ctrl[Ctrl.error] !== 0 || copied !== units) {
     throw new Error(`matmul: a worker thread failed (${ctrl[Ctrl.done]} of ${units} units done)`);
   }

@@ -25,6 +25,7 @@ import {
   runJob,
   threadCount,
 } from "./wasm_matmul.ts";
+import { timePhase } from "../core/profile.ts";
 
 /** Side of the square tiles of {@link copyBlock}'s transposing copy (two 4 KiB tiles stay in L1). */
 const TILE = 32;
@@ -269,16 +270,17 @@ export function wasmMatmul(
   ctrl[Ctrl.mr] = mr;
   ctrl[Ctrl.nr] = nr;
   ctrl[Ctrl.mc] = unitRows;
-  const loadB = (k0: number, kk: number) => {
-    if (sparse) {
-      // The sparse kernel reads rows of `b` padded to `ldc`, zeros past `n`.
-      if (ldc !== n) heap.fill(0, at.bAt / 4, (at.bAt + kk * ldc * 4) / 4);
-      copyBlock(b, bOff, ldb, transB, k0, 0, kk, n, heap, at.bAt / 4, ldc);
-    } else {
-      copyBlock(b, bOff, ldb, transB, k0, 0, kk, n, heap, at.rawBAt / 4, n);
-      engine.exports.packB(at.rawBAt, n * 4, n, kk, at.bAt, ldc / nr);
-    }
-  };
+  const loadB = (k0: number, kk: number) =>
+    timePhase("matmul: copy and pack b", () => {
+      if (sparse) {
+        // The sparse kernel reads rows of `b` padded to `ldc`, zeros past `n`.
+        if (ldc !== n) heap.fill(0, at.bAt / 4, (at.bAt + kk * ldc * 4) / 4);
+        copyBlock(b, bOff, ldb, transB, k0, 0, kk, n, heap, at.bAt / 4, ldc);
+      } else {
+        copyBlock(b, bOff, ldb, transB, k0, 0, kk, n, heap, at.rawBAt / 4, n);
+        engine.exports.packB(at.rawBAt, n * 4, n, kk, at.bAt, ldc / nr);
+      }
+    });
   const kChunks = Math.ceil(k / chunkK);
   if (kChunks === 1) loadB(0, k);
   for (let r0 = 0; r0 < m; r0 += chunkRows) {

@@ -137,7 +137,7 @@ function withCost(
  *
  * @example
  * ```ts
- * benchCases(true).map((c) => c.id); // ["W1-512", "W1-4096", "W2", "W3-8000x512", "W3-2048", "W4"]
+ * benchCases(true).map((c) => c.id); // ["W1-512", "W1-2048", "W1-4096", "W2", "W3-8000x512", "W3-2048", "W4"]
  * ```
  */
 export function benchCases(quick: boolean): BenchCase[] {
@@ -148,6 +148,12 @@ export function benchCases(quick: boolean): BenchCase[] {
       title: "W1 Linear(512) + LIF, T=500 B=16, forward+backward",
       params: { kind: "W1", T: t, B: 16, n: quick ? 64 : 512 },
       samples: quick ? 2 : 7,
+    }),
+    withCost({
+      id: "W1-2048",
+      title: "W1 Linear(2048) + LIF, T=500 B=16, forward+backward",
+      params: { kind: "W1", T: t, B: 16, n: quick ? 96 : 2048 },
+      samples: quick ? 2 : 3,
     }),
     withCost({
       id: "W1-4096",
