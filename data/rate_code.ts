@@ -3,13 +3,13 @@
  *
  * @module
  */
-import { fromTypedArray } from "../autodiff/ops/creation.ts";
-import { bits } from "../autodiff/random/keys.ts";
+import { astype, less, mul } from "../autodiff/ops/elementwise.ts";
+import { checkValues } from "../autodiff/ops/identity.ts";
+import { broadcastTo, expandDims } from "../autodiff/ops/layout.ts";
+import { uniform } from "../autodiff/random/floats.ts";
 import type { PRNGKey } from "../autodiff/random/keys.ts";
 import type { Tensor } from "../autodiff/tensor.ts";
-import { checkFloatTensor, checkInt, checkNumber, checkUnitInterval } from "./checks.ts";
-
-const TWO_M23 = 2 ** -23;
+import { checkFloatTensor, checkInt, checkNumber } from "./checks.ts";
 
 /** A rate encoder made by {@link rateCode}. */
 export type RateEncoder = (data: Tensor, key: PRNGKey) => Tensor;
@@ -24,12 +24,12 @@ export type RateEncoder = (data: Tensor, key: PRNGKey) => Tensor;
  * - The output is `[B, numSteps, ...]` **float32** 0/1, so it feeds
  *   `nn.Linear` and the neurons directly (spyx returns uint8 and relies on
  *   JAX promotion).
- * - One `random.bits` draw covers the whole `[B, T, ...]` output, compared
- *   in one pass: `out = u < p` with `u = (bits >>> 9) * 2^-23` the float32
- *   uniform of JAX and `p` rounded to float32, i.e. exactly
+ * - One uniform draw covers the whole `[B, T, ...]` output: `out = u < p`
+ *   with `u` JAX's float32 uniform and `p` rounded to float32, i.e. exactly
  *   `random.bernoulli(key, repeat(data * maxR), [B, T, ...])` (and JAX's
  *   `jax.random.bernoulli` for the same key, up to spyx's float16 cast of
- *   `data`). Same key, same spikes.
+ *   `data`). Same key, same spikes. It is all ops, so it runs where the
+ *   data lives (a GPU included) without reading it back.
  *
  * @param numSteps number of time steps `T` (a positive integer)
  * @param maxR the spike probability of a value of 1, in `[0, 1]` (default 0.75)
@@ -48,26 +48,11 @@ export function rateCode(numSteps: number, maxR = 0.75): RateEncoder {
   checkNumber(fn, "maxR", maxR, 0, 1);
   return (data: Tensor, key: PRNGKey): Tensor => {
     checkFloatTensor(fn, "data", data, 1);
-    const x = data.dataSync();
-    checkUnitInterval(fn, "data", x);
+    const x = checkValues(astype(data, "float32"), { min: 0, max: 1, integer: false, what: `${fn}: data values` });
     const [batch, ...rest] = data.shape;
-    const perSample = x.length / Math.max(batch, 1);
-    // float32 arithmetic, as JAX multiplies a float32 array by a weak scalar.
-    const r = Math.fround(maxR);
-    const p = new Float32Array(x.length);
-    for (let i = 0; i < x.length; i++) p[i] = x[i] * r;
     const outShape = [batch, numSteps, ...rest];
-    const w = bits(key, outShape).dataSync() as Uint32Array;
-    const out = new Float32Array(w.length);
-    let o = 0;
-    for (let b = 0; b < batch; b++) {
-      const base = b * perSample;
-      for (let t = 0; t < numSteps; t++) {
-        for (let i = 0; i < perSample; i++, o++) {
-          out[o] = (w[o] >>> 9) * TWO_M23 < p[base + i] ? 1 : 0;
-        }
-      }
-    }
-    return fromTypedArray(out, outShape, "float32");
+    // float32 arithmetic, as JAX multiplies a float32 array by a weak scalar.
+    const p = broadcastTo(expandDims(mul(x, Math.fround(maxR)), 1), outShape);
+    return astype(less(uniform(key, outShape), p), "float32");
   };
 }

@@ -92,8 +92,8 @@ export const mnistExample: ExampleDefinition = {
         const [acc] = accuracyFn(traces, y);
         return {
           state: { params: optim.applyUpdates(params, updates), optState: nextState },
-          loss: loss.item(),
-          accuracy: acc.item(),
+          loss,
+          accuracy: acc,
         };
       },
       evaluate(params) {

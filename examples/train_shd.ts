@@ -132,8 +132,8 @@ export const shdExample: ExampleDefinition = {
         const [acc] = accuracyFn(traces, y);
         return {
           state: { params: optim.applyUpdates(params, updates), optState: nextState },
-          loss: loss.item(),
-          accuracy: acc.item(),
+          loss,
+          accuracy: acc,
         };
       },
       evaluate(params) {

@@ -62,6 +62,7 @@ describe("run.json", () => {
           "log-every": 3,
           "train-size": 256,
           "test-size": 128,
+          backend: "cpu",
           steps: 8,
           hidden: 16,
           "max-rate": 0.75,

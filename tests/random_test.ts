@@ -477,7 +477,7 @@ describe("errors name the function and the offending value", () => {
     assert.throws(() => random.bernoulli(k, NaN), /random\.bernoulli: p must lie/);
     assert.throws(
       () => random.bernoulli(k, np.array([0.5, 2]), [2]),
-      /random\.bernoulli: p must be in \[0, 1\], got 2 at flat index 1/,
+      /random\.bernoulli: p must lie in \[0, 1\], got 2 at flat index 1/,
     );
     assert.throws(
       () => random.bernoulli(k, np.ones([3]), [2]),

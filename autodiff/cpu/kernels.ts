@@ -158,8 +158,8 @@ registerCpuKernel<CheckValuesParams>("check_values", ([x], { min, max, integer, 
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!(v >= min && v <= max) || (integer && !Number.isInteger(v))) {
-      const want = `${integer ? "integers " : ""}in [${min}, ${max}]`;
-      throw new RangeError(`${what} must be ${want}, got ${Number.isNaN(v) ? "NaN" : v} at flat index ${i}`);
+      const want = integer ? `be integers in [${min}, ${max}]` : `lie in [${min}, ${max}]`;
+      throw new RangeError(`${what} must ${want}, got ${Number.isNaN(v) ? "NaN" : v} at flat index ${i}`);
     }
   }
   return [x.handle];

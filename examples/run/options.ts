@@ -18,9 +18,9 @@ import { RunError } from "./run_error.ts";
  * What values an option takes: `count` an integer >= 1, `size` an integer
  * >= 0, `integer` any safe integer, `positive` a number > 0, `fraction` a
  * number in [0, 1), `path` a file or folder (stored resolved to an
- * absolute path).
+ * absolute path), `choice` one of the spec's `choices`.
  */
-export type OptionKind = "count" | "size" | "integer" | "positive" | "fraction" | "path";
+export type OptionKind = "count" | "size" | "integer" | "positive" | "fraction" | "path" | "choice";
 
 /** One option that defines a run. */
 export interface OptionSpec {
@@ -29,6 +29,8 @@ export interface OptionSpec {
   default?: number | string;
   /** One line for `--help`. */
   help: string;
+  /** The values a `choice` option takes. */
+  choices?: readonly string[];
 }
 
 /** Options by name, in the order `--help` and `run.json` list them. */
@@ -77,6 +79,12 @@ export function commonOptions(defaults: CommonDefaults): OptionSpecs {
     "log-every": { kind: "count", default: defaults.logEvery, help: "log (and record) every this many steps" },
     "train-size": { kind: "size", default: 0, help: "train on the first N training samples (0: all)" },
     "test-size": { kind: "size", default: 0, help: "evaluate on the first N held-out samples (0: all)" },
+    backend: {
+      kind: "choice",
+      choices: ["cpu", "webgpu"],
+      default: "cpu",
+      help: "where tensors live: cpu, or webgpu (initWebGPU's device; metrics read back only when logging)",
+    },
   };
 }
 
@@ -87,10 +95,19 @@ const KIND_TEXT: Record<OptionKind, string> = {
   positive: "a number > 0",
   fraction: "a number in [0, 1)",
   path: "a path",
+  choice: "one of",
 };
 
 /** Checks and converts one option value; throws a RunError naming the option. */
 function convert(program: string, name: string, spec: OptionSpec, text: string): number | string {
+  if (spec.kind === "choice") {
+    if (!spec.choices?.includes(text)) {
+      throw new RunError(
+        `${program}: --${name} must be one of ${spec.choices?.join(", ")}, got ${JSON.stringify(text)}`,
+      );
+    }
+    return text;
+  }
   if (spec.kind === "path") {
     if (text === "") throw new RunError(`${program}: --${name} must be ${KIND_TEXT.path}, got an empty string`);
     return resolve(text);
