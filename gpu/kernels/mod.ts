@@ -6,3 +6,5 @@
  */
 import "./elementwise.ts";
 import "./reduce.ts";
+import "./layout.ts";
+import "./gather.ts";
