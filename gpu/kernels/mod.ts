@@ -8,3 +8,4 @@ import "./elementwise.ts";
 import "./reduce.ts";
 import "./layout.ts";
 import "./gather.ts";
+import "./window.ts";
