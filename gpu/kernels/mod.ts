@@ -9,3 +9,4 @@ import "./reduce.ts";
 import "./layout.ts";
 import "./gather.ts";
 import "./window.ts";
+import "./conv.ts";
