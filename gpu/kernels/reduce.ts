@@ -33,9 +33,9 @@ const TREE_WORKGROUP = 256;
 /** Inputs each tree invocation folds before the tree. */
 const PER_INVOCATION = 4;
 /** Inputs one tree workgroup reduces. */
-export const CHUNK: number = TREE_WORKGROUP * PER_INVOCATION;
+const CHUNK = TREE_WORKGROUP * PER_INVOCATION;
 /** Reductions at most this long run one invocation per output element. */
-export const SERIAL_MAX = 16;
+const SERIAL_MAX = 16;
 
 /** The identity of `op` in WGSL type `t` (infinities as bit patterns: WGSL has no literal for them). */
 function identity(op: ReduceOp, t: string): string {
