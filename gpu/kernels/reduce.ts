@@ -14,7 +14,9 @@
  * left. A float32 sum then carries a rounding error that grows with the
  * logarithm of the length, where a serial loop's would grow with the
  * length itself. Short reductions take one invocation per output element.
- * Max and min propagate NaN, as on the CPU.
+ * Max and min propagate NaN, as on the CPU. Integer sums and products wrap
+ * modulo 2^32, which is what the CPU's float64 accumulator stores as long
+ * as it is exact (below 2^53).
  *
  * @module
  */
