@@ -5,3 +5,8 @@
  * @module
  */
 import "./elementwise.ts";
+import "./reduce.ts";
+import "./layout.ts";
+import "./gather.ts";
+import "./window.ts";
+import "./conv.ts";

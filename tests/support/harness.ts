@@ -43,14 +43,27 @@ const UNSUPPORTED_DTYPE = /does not support (the )?dtype/;
 
 type Fn = (t: nodeTest.TestContext) => void | Promise<void>;
 
+/**
+ * The message of the unsupported-dtype error `e` is or wraps, else null.
+ * fast-check reports a failing property with its own message and the
+ * property's error as `cause`, so the causes are followed.
+ */
+function unsupportedDType(e: unknown): string | null {
+  for (let err = e, depth = 0; err instanceof Error && depth < 8; err = err.cause, depth++) {
+    if (UNSUPPORTED_DTYPE.test(err.message)) return err.message;
+  }
+  return null;
+}
+
 function guarded(fn: Fn): Fn {
   if (getBackend().name === "cpu") return fn;
   return async (t) => {
     try {
       await fn(t);
     } catch (e) {
-      if (e instanceof Error && UNSUPPORTED_DTYPE.test(e.message)) {
-        t.skip(`${BACKEND}: ${e.message}`);
+      const reason = unsupportedDType(e);
+      if (reason !== null) {
+        t.skip(`${BACKEND}: ${reason}`);
         return;
       }
       throw e;
