@@ -26,7 +26,9 @@ import {
   jacrev,
   jvp,
   linearize,
+  nn,
   np,
+  random,
   scan,
   type Tensor,
   tree,
@@ -477,4 +479,30 @@ describe("compositions of transformations", () => {
       { numRuns: 10 },
     );
   });
+});
+
+describe("Jacobians of spiking networks (the fused kernels' rules under every transformation)", () => {
+  for (const model of Object.keys(nn.NEURON_MODELS) as (keyof typeof nn.NEURON_MODELS)[]) {
+    test(`${model}: jacfwd equals jacrev; hessian (forward over reverse) equals reverse over forward`, () => {
+      const Model = nn.NEURON_MODELS[model];
+      const net = nn.transform((x: Tensor) => {
+        const core = new nn.DeepRNN([
+          new nn.Linear(3),
+          new Model([3], Model.cell.spiking ? { threshold: 0.4 } : {}),
+          new nn.Linear(2),
+        ]);
+        return nn.dynamicUnroll(core, x, core.initialState(2))[0] as Tensor;
+      });
+      const x = f64(Array.from({ length: 4 * 2 * 3 }, (_, i) => Math.abs(Math.sin(1.1 * i))), [4, 2, 3]);
+      const params = tree.map(
+        (p: Tensor) => np.astype(p, "float64"),
+        net.init(random.key(3), x) as tree.PyTree,
+      ) as nn.Params;
+      const f = (xs: Tensor) => net.apply(params, null, xs);
+      assertTreesClose(jacfwd(f)(x), jacrev(f)(x), { rtol: 1e-10, atol: 1e-13 }, `${model}: Jacobian`);
+      const loss = (w: Tensor) => np.sum(np.square(net.apply({ ...params, linear: { ...params.linear, w } }, null, x)));
+      const w = params.linear.w;
+      assertTreesClose(hessian(loss)(w), jacrev(jacfwd(loss))(w), { rtol: 1e-10, atol: 1e-12 }, `${model}: Hessian`);
+    });
+  }
 });

@@ -14,7 +14,7 @@ import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import process from "node:process";
 import fc from "fast-check";
-import { jvp, primitives, type Tensor, tree, vjp } from "../mod.ts";
+import { jvp, np, primitives, type Tensor, tree, vjp } from "../mod.ts";
 import { randomValues, seedArb } from "./support/arbitraries.ts";
 import { PRIMITIVE_CASES, type PrimitiveCase } from "./support/primitive_cases.ts";
 import { axpy, countRuleCalls, fromData, inner } from "./support/transforms.ts";
@@ -115,4 +115,30 @@ describe("jvp of every differentiable primitive", () => {
       );
     });
   }
+});
+
+describe("jvp arguments", () => {
+  test("integer primals take no tangent (null), pytree primals take tangents of their structure", () => {
+    const x = np.array([1, 2], { dtype: "float64" }), i = np.array([3, 4], { dtype: "int32" });
+    const [y, dy] = jvp((a: Tensor, k: Tensor) => np.mul(a, np.astype(k, "float64")), [x, i], [np.onesLike(x), null]);
+    assert.deepEqual(y.toArray(), [3, 8]);
+    assert.deepEqual(dy.toArray(), [3, 4]);
+    const [, dt] = jvp(
+      (p: { a: Tensor; b: Tensor[] }) => np.add(p.a, np.mul(p.b[0], 2)),
+      [{ a: x, b: [x] }],
+      [{ a: np.onesLike(x), b: [np.full([2], 0.5, { dtype: "float64" })] }],
+    );
+    assert.deepEqual(dt.toArray(), [2, 2]);
+  });
+
+  test("errors: counts, structures and shapes of the tangents", () => {
+    const x = np.array([1, 2], { dtype: "float64" });
+    assert.throws(() => jvp(np.sin, [x], []), /jvp: 1 primals but 0 tangents/);
+    assert.throws(() => jvp(np.sin, x as never, [x]), /jvp: primals and tangents must be arrays/);
+    assert.throws(
+      () => jvp(np.sin, [x], [np.ones([3])]),
+      /jvp: tangent leaf 0 of argument 0 has shape \[3\], its primal \[2\]/,
+    );
+    assert.throws(() => jvp((p: Tensor[]) => p[0], [[x]], [[x, x]]), /jvp: tangent 0 has 2 leaves but primal 0 has 1/);
+  });
 });

@@ -13,8 +13,8 @@ import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import process from "node:process";
 import fc from "fast-check";
-import { primitives, type Tensor, tree, vmap } from "../mod.ts";
-import { rng, seedArb } from "./support/arbitraries.ts";
+import { np, primitives, type Tensor, tree, vmap } from "../mod.ts";
+import { f64, rng, seedArb } from "./support/arbitraries.ts";
 import { PRIMITIVE_CASES, type PrimitiveCase } from "./support/primitive_cases.ts";
 import { countRuleCalls, sliceAlong, stackAlong } from "./support/transforms.ts";
 
@@ -94,4 +94,36 @@ describe("vmap of every primitive", () => {
       );
     });
   }
+});
+
+describe("vmap options and errors", () => {
+  const X = f64([1, 2, 3, 4, 5, 6], [2, 3]);
+
+  test("inAxes as a pytree prefix (objects too), outAxes null for an output that does not vary", () => {
+    const f = (p: { a: Tensor; b: Tensor }, y: Tensor, c: Tensor) => [np.add(np.mul(p.a, p.b), y), np.mul(c, 2)];
+    const b = f64([1, 10, 100], [3]), c = f64([7], [1]);
+    const [got, shared] = vmap(f, { inAxes: [{ a: 0, b: null }, 1, null], outAxes: [-1, null] })(
+      { a: X, b },
+      np.transpose(X),
+      c,
+    );
+    assert.deepEqual(got.toArray(), [[2, 8], [22, 55], [303, 606]]);
+    assert.deepEqual(shared.toArray(), [14]);
+    // An unbatched output with an axis is broadcast along it.
+    assert.deepEqual(vmap((_x: Tensor, k: Tensor) => k, { inAxes: [0, null] })(X, c).toArray(), [[7], [7]]);
+  });
+
+  test("errors name vmap and the offending axis, size or leaf", () => {
+    const id = (a: Tensor) => a;
+    assert.throws(() => vmap(np.add)(X, np.ones([3, 3])), /vmap: mapped axes have different sizes \(2 and 3/);
+    assert.throws(() => vmap(id, { inAxes: null })(X), /vmap: inAxes maps no argument/);
+    assert.throws(() => vmap((a: { x: Tensor }) => a.x, { inAxes: [{ y: 0 }] })({ x: X }), /not a prefix/);
+    assert.throws(() => vmap(id, { outAxes: null })(X), /outAxes is null for output leaf 0, which varies/);
+    assert.throws(() => vmap(id, { inAxes: 2 })(X), /vmap: inAxes entry for argument 0 2 is out of range/);
+    assert.throws(() => vmap(id, { inAxes: [0, 0] })(X), /inAxes has 2 entries but the function got 1 arguments/);
+    assert.throws(() => vmap((a: Tensor) => a.dataSync())(X), /cannot be read inside vmap/);
+    let leaked: Tensor | null = null;
+    vmap((a: Tensor) => (leaked = a))(X);
+    assert.throws(() => np.add(leaked!, 1), /used outside the vmap call that made it/);
+  });
 });
