@@ -101,6 +101,11 @@ describe("jvp of every differentiable primitive", () => {
     assert.deepEqual(missing, [], `differentiable primitives without an exercise: ${missing.join(", ")}`);
     const unknown = Object.keys(PRIMITIVE_CASES).filter((n) => !primitives().has(n));
     assert.deepEqual(unknown, [], `exercises of undeclared primitives: ${unknown.join(", ")}`);
+    // Random draws, comparisons and indices are flagged (their tangents are zeros by rule); every other has a way.
+    for (const p of primitives().values()) {
+      if (p.name.startsWith("random_")) assert.equal(p.nonDifferentiable, true, `${p.name} is not flagged`);
+      if (!p.nonDifferentiable) assert.ok(p.jvp || p.composition, `${p.name}: neither a JVP rule nor a composition`);
+    }
   });
 
   for (const name of differentiable) {

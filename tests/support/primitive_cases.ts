@@ -413,7 +413,15 @@ export const PRIMITIVE_CASES: Readonly<Record<string, fc.Arbitrary<PrimitiveCase
   ),
   cast: structured((r) => {
     const shape = shapeOf(r, 0, 3);
-    const down = r() < 0.5;
+    const mode = r();
+    if (mode < 0.25) {
+      return {
+        label: `astype float64 -> int32 [${shape}] (zero tangent)`,
+        gen: (seed) => [f64(randomValues(numel(shape), seed, -3, 3), shape)],
+        make: () => (x) => [np.astype(x, "int32"), np.mul(x, 2)],
+      };
+    }
+    const down = mode < 0.6;
     // float32 values on a 2^-10 grid, so that central differences in float32 are exact steps.
     const grid = (n: number, seed: number) => randomValues(n, seed, -1.5, 1.5).map((v) => Math.round(v * 1024) / 1024);
     return down
