@@ -80,6 +80,9 @@ describe("vmap of every primitive", () => {
     assert.deepEqual(missing, [], `primitives without an exercise: ${missing.join(", ")}`);
     const unknown = Object.keys(PRIMITIVE_CASES).filter((n) => !primitives().has(n));
     assert.deepEqual(unknown, [], `exercises of undeclared primitives: ${unknown.join(", ")}`);
+    for (const p of primitives().values()) {
+      assert.ok(p.batch || p.composition, `${p.name}: neither a batching rule nor a composition`);
+    }
   });
 
   for (const name of primitives().keys()) {
