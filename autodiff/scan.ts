@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { currentLevel, maxLevel } from "./core/trace.ts";
+import { atLevel, currentLevel, maxLevel } from "./core/trace.ts";
 import { isFloat } from "./dtype.ts";
 import { zeros, zerosLike } from "./ops/creation.ts";
 import { add } from "./ops/elementwise.ts";
@@ -98,10 +98,12 @@ function scanVjp(r: ScanResiduals): VjpFn {
     const ctCaptures: (Tensor | null)[] = captures.map(() => null);
     for (let s = order.length - 1; s >= 0; s--) {
       const t = order[s];
-      const tape = new Tape();
-      tape.backwardLater = recorded;
       const c = saved[s].map(alias);
       const xt = rowsAt(xLeaves, t).map(alias);
+      // The step is recomputed on plain values: its tape belongs to their level, also where this backward pass
+      // runs under a transformation (a vmap of the pullback, as in jacrev), whose tracers then come in as seeds.
+      const tape = atLevel(maxLevel([...c, ...xt, ...captures]), () => new Tape());
+      tape.backwardLater = recorded;
       tape.watch([...c, ...xt.filter((x) => isFloat(x.dtype)), ...captures]);
       const step = withTape(tape, () => runStep(c, xt), !recorded);
       const seeds = [...ctCarry, ...step.yLeaves.map((_, k) => ctYs[k] && onTapes(() => row(ctYs[k]!, t)))];

@@ -5,10 +5,12 @@
  *
  * @module
  */
+import { Tracer } from "../autodiff/core/trace.ts";
 import { isFloat } from "../autodiff/dtype.ts";
 import { logSoftmax, oneHot } from "../autodiff/ops/activation.ts";
 import { asTensor, type TensorLike } from "../autodiff/ops/creation.ts";
 import { abs, add, astype, equal, minimum, mul, neg, square, sub, where } from "../autodiff/ops/elementwise.ts";
+import { checkValues } from "../autodiff/ops/identity.ts";
 import { sum } from "../autodiff/ops/reduce.ts";
 import type { Tensor } from "../autodiff/tensor.ts";
 import { checkOption } from "./checks.ts";
@@ -28,6 +30,9 @@ function sameShape(fn: string, a: Tensor, b: Tensor, what: string): void {
  * Throws unless every entry of the integer tensor `targets` is a class
  * index in `[0, numClasses)`: one-hot encoding would turn any other value
  * into an all-zero label row, and the loss would quietly ignore the sample.
+ * Returns the targets to use. Under a transformation (`vmap` over the
+ * targets) their values cannot be read here: the `check_values` primitive
+ * checks them where they are computed.
  *
  * @example
  * ```ts
@@ -35,7 +40,10 @@ function sameShape(fn: string, a: Tensor, b: Tensor, what: string): void {
  * checkClassIndices("integralCrossentropy", np.array([0, 2], { dtype: "int32" }), 3); // ok
  * ```
  */
-export function checkClassIndices(fn: string, targets: Tensor, numClasses: number): void {
+export function checkClassIndices(fn: string, targets: Tensor, numClasses: number): Tensor {
+  if (targets instanceof Tracer) {
+    return checkValues(targets, { min: 0, max: numClasses - 1, integer: true, what: `${fn}: targets` });
+  }
   const data = targets.dataSync();
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
@@ -46,6 +54,7 @@ export function checkClassIndices(fn: string, targets: Tensor, numClasses: numbe
       );
     }
   }
+  return targets;
 }
 
 /**
@@ -110,8 +119,7 @@ export function softmaxCrossEntropyWithIntegerLabels(logits: TensorLike, labels:
   if (z.ndim !== l.ndim + 1 || l.shape.some((d, i) => d !== z.shape[i])) {
     throw new RangeError(`${fn}: labels of shape [${l.shape}] do not match logits of shape [${z.shape}]`);
   }
-  checkClassIndices(fn, l, z.shape[z.ndim - 1]);
-  const hot = oneHot(l, z.shape[z.ndim - 1], { dtype: z.dtype });
+  const hot = oneHot(checkClassIndices(fn, l, z.shape[z.ndim - 1]), z.shape[z.ndim - 1], { dtype: z.dtype });
   return neg(sum(labelledLogProbabilities(hot, logSoftmax(z, -1)), -1));
 }
 

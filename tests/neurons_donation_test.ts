@@ -8,7 +8,7 @@
  */
 import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
-import { grad, nn, np, random, type Tensor, valueAndGrad, vjp } from "../mod.ts";
+import { grad, nn, np, random, type Tensor, tree, valueAndGrad, vjp } from "../mod.ts";
 
 function values(n: number, seed: number, lo: number, hi: number): number[] {
   let s = seed >>> 0;
@@ -25,14 +25,30 @@ function sequence(dtype: "float32" | "float64", seed = 1): Tensor {
   return np.array(values(T * B * N, seed, -0.4, 1.3), { shape: [T, B, N], dtype });
 }
 
-/** Spikes, final membrane and the gradient of a weighted loss w.r.t. the inputs, from `callSequence`. */
-function lifRun(xs: Tensor, donate: boolean, model: "LIF" | "IF") {
+type ModelName = keyof typeof nn.NEURON_MODELS;
+/** Every model, from the registry. */
+const MODELS = Object.keys(nn.NEURON_MODELS) as ModelName[];
+type Ctor = new (hidden: readonly number[], options?: Record<string, unknown>) => nn.Neuron;
+
+/** A model with scalar decays `BETA` and threshold `THR` (spiking ones). */
+function neuron(model: ModelName): nn.Neuron {
+  const { cell } = nn.NEURON_MODELS[model];
+  const options: Record<string, unknown> = Object.fromEntries(cell.spec.params.map((p) => [p, BETA]));
+  if (cell.spiking) options.threshold = THR;
+  return new (nn.NEURON_MODELS[model] as unknown as Ctor)([N], options);
+}
+
+/** Outputs, final state and the gradients of a weighted loss w.r.t. the params and inputs, from `callSequence`. */
+function modelRun(xs: Tensor, donate: boolean, model: ModelName) {
   const cot = np.array(values(T * B * N, 7, -1, 1), { shape: [T, B, N], dtype: xs.dtype });
   const net = nn.transform((x: Tensor) => {
-    const core = model === "LIF" ? new nn.LIF([N], { beta: BETA, threshold: THR }) : new nn.IF([N], { threshold: THR });
-    return core.callSequence(x, np.zeros([B, N], { dtype: x.dtype }), { donateInput: donate })!;
+    const core = neuron(model);
+    return core.callSequence(x, np.zeros([B, ...core.stateShape], { dtype: x.dtype }), { donateInput: donate })!;
   });
-  const params = model === "LIF" ? { LIF: { beta: np.array(BETA, { dtype: xs.dtype }) } } : {};
+  const params = tree.map(
+    (p: Tensor) => np.astype(p, xs.dtype),
+    net.init(random.key(0), np.zeros(xs.shape, { dtype: xs.dtype })) as tree.PyTree,
+  ) as nn.Params;
   let out: [Tensor, Tensor] | undefined;
   const [, [gp, gx]] = valueAndGrad((p: nn.Params, x: Tensor) => {
     out = net.apply(p, null, x) as [Tensor, Tensor];
@@ -55,22 +71,33 @@ function membranes(x: number[], model: "LIF" | "IF"): number[] {
 }
 
 describe("callSequence({ donateInput: true })", () => {
-  for (const model of ["LIF", "IF"] as const) {
+  for (const model of MODELS) {
     for (const dtype of ["float64", "float32"] as const) {
-      test(`${model} ${dtype}: same results and gradients; the membranes are kept in the donated storage`, () => {
+      test(`${model} ${dtype}: same results and gradients; an undonated input is left alone`, () => {
         const kept = sequence(dtype), given = sequence(dtype);
-        const plain = lifRun(kept, false, model), donated = lifRun(given, true, model);
+        const plain = modelRun(kept, false, model), donated = modelRun(given, true, model);
         assert.deepEqual(donated.spikes, plain.spikes);
         assert.deepEqual(donated.final, plain.final);
         assert.deepEqual(donated.gx, plain.gx);
-        if (model === "LIF") assert.deepEqual(donated.gp.LIF.beta.dataSync(), plain.gp.LIF.beta.dataSync());
+        const [gDonated, gPlain] = [tree.leaves(donated.gp), tree.leaves(plain.gp)] as Tensor[][];
+        assert.equal(
+          gDonated.length,
+          nn.NEURON_MODELS[model].cell.spec.params.length +
+            (nn.NEURON_MODELS[model].cell.spec.recurrent ? 1 : 0),
+        );
+        gDonated.forEach((g, k) => assert.deepEqual(g.dataSync(), gPlain[k].dataSync()));
         assert.deepEqual(kept.dataSync(), sequence(dtype).dataSync(), "an undonated input is left alone");
-        if (dtype === "float64") {
-          // The backward pass overwrote the membranes with dL/dx, which is what the storage holds at the end.
-          assert.deepEqual(Array.from(given.dataSync()), Array.from(donated.gx));
-        }
       });
     }
+  }
+
+  // A recurrent model's backward pass writes dL/dx elsewhere (its feedback needs the saved states until the end).
+  for (const model of MODELS.filter((m) => !nn.NEURON_MODELS[m].cell.spec.recurrent)) {
+    test(`${model}: the states are kept in the donated storage, which holds dL/dx after the backward pass`, () => {
+      const given = sequence("float64");
+      const donated = modelRun(given, true, model);
+      assert.deepEqual(Array.from(given.dataSync()), Array.from(donated.gx));
+    });
   }
 
   test("without a backward pass, the donated storage holds the membrane before every step", () => {

@@ -12,30 +12,18 @@ import assert from "node:assert/strict";
 import { axn, grad, nn, np, random, type Tensor, valueAndGrad, vjp } from "../mod.ts";
 import { relError } from "./support/numeric.ts";
 
-type Model = "IF" | "LIF" | "LI" | "ALIF" | "CuBaLIF" | "RIF" | "RLIF" | "RCuBaLIF";
-const CLASSES = {
-  IF: nn.IF,
-  LIF: nn.LIF,
-  LI: nn.LI,
-  ALIF: nn.ALIF,
-  CuBaLIF: nn.CuBaLIF,
-  RIF: nn.RIF,
-  RLIF: nn.RLIF,
-  RCuBaLIF: nn.RCuBaLIF,
-} as const;
+// The models and what each has, from the registry: a new model needs no edit here.
+const CLASSES = nn.NEURON_MODELS;
+type Model = keyof typeof CLASSES;
 const MODELS = Object.keys(CLASSES) as Model[];
-const DECAYS: Record<Model, string[]> = {
-  IF: [],
-  LIF: ["beta"],
-  LI: ["beta"],
-  ALIF: ["beta", "gamma"],
-  CuBaLIF: ["alpha", "beta"],
-  RIF: [],
-  RLIF: ["beta"],
-  RCuBaLIF: ["alpha", "beta"],
-};
-const RECURRENT = new Set<Model>(["RIF", "RLIF", "RCuBaLIF"]);
-const TWO_PART = new Set<Model>(["ALIF", "CuBaLIF", "RCuBaLIF"]);
+const DECAYS = Object.fromEntries(MODELS.map((m) => [m, CLASSES[m].cell.spec.params.slice()])) as Record<
+  Model,
+  string[]
+>;
+const RECURRENT = new Set<Model>(MODELS.filter((m) => !!CLASSES[m].cell.spec.recurrent));
+const TWO_PART = new Set<Model>(MODELS.filter((m) => CLASSES[m].cell.spec.state.length === 2));
+const SPIKING = new Set<Model>(MODELS.filter((m) => CLASSES[m].cell.spiking));
+type Ctor = new (hidden: readonly number[], options?: Record<string, unknown>) => nn.Neuron;
 const SURROGATES: Record<string, () => axn.SpikeActivation> = {
   superspike: () => axn.superspike(),
   arctan: () => axn.arctan(),
@@ -78,7 +66,7 @@ interface Case {
 function options(c: Case, scalars: Record<string, number>): Record<string, unknown> {
   const o: Record<string, unknown> = c.perNeuron ? {} : { ...scalars };
   if (c.surrogate !== null) o.activation = SURROGATES[c.surrogate]();
-  if (c.model !== "LI") o.threshold = 0.75;
+  if (SPIKING.has(c.model)) o.threshold = 0.75;
   return o;
 }
 
@@ -113,7 +101,7 @@ type Unroll = "fused" | "scan" | "static";
 function evaluate(c: Case, d: ReturnType<typeof data>, unroll: Unroll) {
   let fusedAvailable = false;
   const net = nn.transform((x: Tensor, s0: Tensor) => {
-    const core = new CLASSES[c.model](c.hidden, options(c, d.scalars));
+    const core = new (CLASSES[c.model] as unknown as Ctor)(c.hidden, options(c, d.scalars));
     const xsTimeMajor = c.timeMajor ? x : np.swapaxes(x, 0, 1);
     fusedAvailable = core.hasSequenceKernel(xsTimeMajor);
     const opts = { reverse: c.reverse, timeMajor: c.timeMajor };
@@ -171,7 +159,7 @@ const base: Case = {
 
 describe("fused kernels equal the per-step path (float64, every model, surrogate and decay kind)", () => {
   for (const model of MODELS) {
-    const surrogates = model === "LI" ? [null] : Object.keys(SURROGATES);
+    const surrogates = SPIKING.has(model) ? Object.keys(SURROGATES) : [null];
     const kinds = DECAYS[model].length > 0 ? [false, true] : [false];
     for (const surrogate of surrogates) {
       for (const perNeuron of kinds) {
@@ -186,7 +174,7 @@ describe("fused kernels equal the per-step path (float64, every model, surrogate
 
 describe("fused kernels: layouts", () => {
   for (const model of MODELS) {
-    const surrogate = model === "LI" ? null : "arctan";
+    const surrogate = SPIKING.has(model) ? "arctan" : null;
     test(`${model}: hiddenShape [2, 3], two batch axes, per-neuron decays`, () => {
       compare({ ...base, model, surrogate, perNeuron: true, hidden: [2, 3], batch: [2, 2] }, "static", 1e-12, 2);
     });
@@ -198,7 +186,7 @@ describe("fused kernels: layouts", () => {
 
   test("float32: every model within float32 rounding of the per-step path", () => {
     for (const model of MODELS) {
-      compare({ ...base, model, surrogate: model === "LI" ? null : "tanh", dtype: "float32" }, "static", 1e-5, 4);
+      compare({ ...base, model, surrogate: SPIKING.has(model) ? "tanh" : null, dtype: "float32" }, "static", 1e-5, 4);
     }
   });
 });

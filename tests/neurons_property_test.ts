@@ -5,31 +5,16 @@ import { axn, nn, np, random, type Tensor, valueAndGrad } from "../mod.ts";
 import { assertAllClose, checkGradients } from "./support/numeric.ts";
 import { numel, randomValues, seedArb } from "./support/arbitraries.ts";
 
-const CTORS = {
-  IF: nn.IF,
-  LIF: nn.LIF,
-  LI: nn.LI,
-  ALIF: nn.ALIF,
-  CuBaLIF: nn.CuBaLIF,
-  RIF: nn.RIF,
-  RLIF: nn.RLIF,
-  RCuBaLIF: nn.RCuBaLIF,
-} as const;
+// The models and what each has, from the registry: a new model needs no edit here.
+const CTORS = nn.NEURON_MODELS;
 type Model = keyof typeof CTORS;
-const SPIKING: Model[] = ["IF", "LIF", "ALIF", "CuBaLIF", "RIF", "RLIF", "RCuBaLIF"];
-const ALL: Model[] = [...SPIKING, "LI"];
-const TWO_PART = new Set<Model>(["ALIF", "CuBaLIF", "RCuBaLIF"]);
-/** The parameters each model reads. */
-const PARAMS: Record<Model, string[]> = {
-  IF: [],
-  LIF: ["beta"],
-  LI: ["beta"],
-  ALIF: ["beta", "gamma"],
-  CuBaLIF: ["alpha", "beta"],
-  RIF: ["w"],
-  RLIF: ["beta", "w"],
-  RCuBaLIF: ["alpha", "beta", "w"],
-};
+const ALL = Object.keys(CTORS) as Model[];
+const SPIKING: Model[] = ALL.filter((m) => CTORS[m].cell.spiking);
+const TWO_PART = new Set<Model>(ALL.filter((m) => CTORS[m].cell.spec.state.length === 2));
+/** The parameters each model reads: its decays, and recurrent weights `w`. */
+const PARAMS = Object.fromEntries(
+  ALL.map((m) => [m, [...CTORS[m].cell.spec.params, ...(CTORS[m].cell.spec.recurrent ? ["w"] : [])]]),
+) as Record<Model, string[]>;
 
 type Options = Record<string, unknown>;
 type Ctor = new (hidden: readonly number[], options?: Options) => nn.Neuron;
@@ -223,7 +208,7 @@ describe("neurons: gradients against finite differences", () => {
   for (const model of ALL) {
     test(`${model}: d(outputs, final state) / d(x, state0, params)`, () => {
       const T = 3, B = 2, hidden = [3];
-      const options = model === "LI" ? {} : { activation: smoothSpike, threshold: 0.8 };
+      const options = SPIKING.includes(model) ? { activation: smoothSpike, threshold: 0.8 } : {};
       const net = unrolled(model, hidden, options);
       const names = PARAMS[model];
       const params = randomParams(model, hidden, 40);
@@ -264,12 +249,12 @@ describe("neurons: multi-dimensional hiddenShape", () => {
     return np.concatenate([np.reshape(v, [B, -1]), np.reshape(a, [B, -1])], -1);
   }
 
-  for (const model of ["LIF", "RLIF", "ALIF", "RCuBaLIF"] as Model[]) {
+  for (const model of SPIKING) {
     for (const h of [[2, 3], [2, 1, 3]]) {
       test(`${model} over [${h}] equals ${model} over [6] (outputs, state, gradients)`, () => {
         const T = 5, B = 2;
         const flatParams = randomParams(model, [6], 30);
-        const shapedParams = {
+        const shapedParams: nn.Params = PARAMS[model].length === 0 ? {} : {
           [model]: Object.fromEntries(
             Object.entries(flatParams[model]).map(([k, v]) => [k, np.reshape(v, k === "w" ? [...h, ...h] : h)]),
           ),

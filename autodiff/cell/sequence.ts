@@ -22,8 +22,8 @@ import { bind } from "../core/bind.ts";
 import { definePrimitive, type Primitive } from "../core/primitive.ts";
 import { maxLevel } from "../core/trace.ts";
 import { type DType, isFloat, promoteTypes } from "../dtype.ts";
-import { zeros } from "../ops/creation.ts";
-import { astype } from "../ops/elementwise.ts";
+import { full, zeros } from "../ops/creation.ts";
+import { add, astype } from "../ops/elementwise.ts";
 import {
   broadcastTo,
   concatenate,
@@ -34,13 +34,17 @@ import {
   split,
   squeeze,
   stack,
+  transpose,
 } from "../ops/layout.ts";
+import { matmul } from "../ops/linalg.ts";
+import { sum } from "../ops/reduce.ts";
 import { activeTapes, openTapesAt, type VjpFn } from "../tape.ts";
 import type { Tensor } from "../tensor.ts";
 import { vjp } from "../transforms.ts";
-import { type Cell, type CellBackward, X } from "./cell.ts";
+import { type Cell, type CellBackward, GSFB, GY, lambdaOf, THRESHOLD, X } from "./cell.ts";
 import type { SurrogateExpr } from "./derive.ts";
-import { cellStep } from "./step_ops.ts";
+import type { Expr } from "./expr.ts";
+import { cellStep, evaluateOnTensors, groupedFeedback } from "./step_ops.ts";
 
 /** Parameters of both sequence primitives. */
 export interface CellSequenceParams {
@@ -161,7 +165,88 @@ export const CELL_SEQUENCE_BACKWARD: Primitive<CellBackwardParams> = definePrimi
     const outRoles: Role[] = ["seq", ...repeat("state", c.parts), ...params];
     return batchCall(CELL_SEQUENCE_BACKWARD, values, dims, p, size, roles, outRoles, "neurons");
   },
+  // Linear in the cotangents, not in the residuals: forward mode and a tape that records the backward pass (a
+  // pullback differentiated later) take the derived expressions in ops, as a backend without the kernel does.
+  composition: (inputs, p) => unrolledBackward(p, inputs),
 });
+
+/**
+ * The backward kernel's loop in ops: the derived cotangent expressions of
+ * the cell evaluated on tensors step by step in reverse, a recurrent
+ * cell's feedback cotangent through `w^T` and its weights' cotangent
+ * summed over the steps, as `cell_js.ts` computes them.
+ */
+function unrolledBackward(p: CellBackwardParams, inputs: readonly Tensor[]): Tensor[] {
+  const { cell } = p, c = counts(cell), b = backwardOf(p);
+  const [gys] = inputs;
+  const [T, B, N] = gys.shape, dtype = gys.dtype;
+  let lam = inputs.slice(1, 1 + c.parts);
+  const residuals = inputs.slice(1 + c.parts, 1 + c.parts + b.residuals.length);
+  const params = inputs.slice(1 + c.parts + b.residuals.length, 1 + c.parts + b.residuals.length + c.params);
+  const w = c.w ? inputs[inputs.length - 1] : null;
+  const perLane = (e: Tensor) => broadcastTo(e, [B, N]);
+  const orZeros = (e: Tensor | undefined) => (e === undefined ? zeros([B, N], { dtype }) : perLane(e));
+  const gx: Tensor[] = new Array(T);
+  let gParams: (Tensor | null)[] = params.map(() => null);
+  let gw: Tensor | null = null;
+  for (let s = T - 1; s >= 0; s--) {
+    const t = p.reverse ? T - 1 - s : s;
+    const row = (a: Tensor) => squeeze(slice(a, [t, 0, 0], [t + 1, B, N]), 0);
+    const symbols = new Map<string, () => Tensor>([
+      [GY, () => row(gys)],
+      [THRESHOLD, () => full([], p.threshold, { dtype })],
+    ]);
+    b.residuals.forEach((name, k) => symbols.set(name, () => row(residuals[k])));
+    cell.spec.state.forEach((n, k) => symbols.set(lambdaOf(n), () => lam[k]));
+    cell.spec.params.forEach((n, k) => symbols.set(cell.paramSymbol(n), () => params[k]));
+    const memo = new Map<Expr, Tensor>();
+    const evaluate = (roots: Expr[]) =>
+      evaluateOnTensors(
+        roots,
+        (name) => {
+          const get = symbols.get(name);
+          if (get === undefined) {
+            throw new Error(`${cell.spec.name}: no value for symbol "${name}" in a backward step`);
+          }
+          return get();
+        },
+        dtype,
+        p.spike,
+        memo,
+      );
+    if (w !== null) {
+      // The feedback's cotangent goes back through w^T to this step's spikes; w's cotangent is spikes^T @ it.
+      const [G, Ng] = w.shape;
+      const [spikes] = evaluate([cell.spike!]);
+      const gfb = b.fb === null ? zeros([B, N], { dtype }) : perLane(evaluate([b.fb])[0]);
+      symbols.set(GSFB, () => groupedFeedback(gfb, transpose(w, [0, 2, 1])));
+      if (p.needW) {
+        const sT = transpose(reshape(perLane(spikes), [B, G, Ng]), [1, 2, 0]);
+        const g = matmul(sT, transpose(reshape(gfb, [B, G, Ng]), [1, 0, 2]));
+        gw = gw === null ? g : add(gw, g);
+      }
+    }
+    const exprs = [...b.state, b.x, ...b.params];
+    const present = exprs.filter((e): e is Expr => e !== null);
+    const computed = evaluate(present);
+    const values = new Map(present.map((e, k) => [e, computed[k]]));
+    const value = (e: Expr | null) => (e === null ? undefined : values.get(e));
+    gx[t] = orZeros(value(b.x));
+    lam = b.state.map((e) => orZeros(value(e)));
+    gParams = b.params.map((e, k) => {
+      const v = value(e);
+      if (v === undefined) return gParams[k];
+      const g = sum(perLane(v), 0);
+      return gParams[k] === null ? g : add(gParams[k]!, g);
+    });
+  }
+  return [
+    stack(gx, 0),
+    ...lam,
+    ...gParams.map((g) => g ?? zeros([N], { dtype })),
+    ...(w === null ? [] : [gw ?? zeros(w.shape, { dtype })]),
+  ];
+}
 
 function repeat(x: Role, n: number): Role[] {
   return new Array<Role>(n).fill(x);

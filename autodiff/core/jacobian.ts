@@ -17,8 +17,9 @@ import { reshape, slice, transpose } from "../ops/layout.ts";
 import { isTensor, type Tensor } from "../tensor.ts";
 import { flatten, type PyTree, type TreeDef, unflatten } from "../tree.ts";
 import { vjp } from "../transforms.ts";
-import { vmap } from "./batch.ts";
-import { jvp } from "./jvp.ts";
+import { BatchTracer, vmap } from "./batch.ts";
+import { jvp, JvpTracer } from "./jvp.ts";
+import { currentLevel, Tracer } from "./trace.ts";
 
 /** Options of {@link jacfwd}, {@link jacrev} and {@link hessian}. */
 export interface JacobianOptions {
@@ -119,6 +120,29 @@ function arrange(
 }
 
 /**
+ * `aux` with the tracers of the levels above `level` replaced by the values
+ * beneath them: `f`'s aux, computed under the `vmap` and `jvp` of
+ * {@link jacfwd}, depends on no basis vector and no tangent, so its value
+ * is the primal of each jvp tracer and the unbatched value of each vmap
+ * tracer (tracers of enclosing transformations stay).
+ */
+function beneath(aux: unknown, level: number): unknown {
+  const [ls, def] = flatten(aux as PyTree);
+  return unflatten(
+    def,
+    ls.map((l) => {
+      let x = l;
+      while (x instanceof Tracer && x.interpreter.level > level) {
+        if (x instanceof JvpTracer) x = x.primal;
+        else if (x instanceof BatchTracer && x.dim === null) x = x.value;
+        else throw new Error("jacfwd: internal: the aux output varies along the basis of the inputs");
+      }
+      return x;
+    }),
+  );
+}
+
+/**
  * The Jacobian of `f` by forward mode (`jax.jacfwd`): one batched JVP over
  * the standard basis of the differentiated inputs. Efficient when inputs
  * are fewer than outputs.
@@ -142,6 +166,7 @@ export function jacfwd(f: JacobianFunction, options: JacobianOptions = {}): Jaco
       );
       return jvp(g, primals, tangents)[1];
     };
+    const level = currentLevel();
     const pushed = vmap(push)(...basis(split.leaves));
     const [outLeaves, outDef] = flatten(pushed as PyTree);
     const sizes = split.leaves.map((l) => l.size);
@@ -158,7 +183,7 @@ export function jacfwd(f: JacobianFunction, options: JacobianOptions = {}): Jaco
       const perm = [...outShape.map((_, k) => inShape.length + k), ...inShape.map((_, k) => k)];
       return transpose(r, perm);
     });
-    return hasAux ? [jac, aux.value] : jac;
+    return hasAux ? [jac, beneath(aux.value, level)] : jac;
   };
 }
 

@@ -93,6 +93,16 @@ function emit(roots: readonly Expr[], ctx: EmitContext): { code: string; ref: (e
   return { code: lines.join("\n"), ref: name };
 }
 
+/**
+ * The threshold as the kernel reads it: a value of the cell's dtype, as the
+ * per-step ops and the WebAssembly kernels take it (a float32 kernel that
+ * read `0.3` unrounded computed `A + thr` of ALIF, and every spike's
+ * argument, in another rounding).
+ */
+function threshold(f32: boolean): string {
+  return `const thr = ${f32 ? "Math.fround(a.threshold)" : "a.threshold"};`;
+}
+
 /** A valid identifier for a symbol's value inside the loop. */
 function local(name: string): string {
   return "s_" + name.replace(/[^A-Za-z0-9]/g, "_");
@@ -166,7 +176,8 @@ function compileForward(cell: Cell, residuals: readonly string[], f32: boolean):
 const fb = feedback(sp);`;
     })()
     : "";
-  const src = `const { T, B, N, reverse, x, state, params, threshold: thr, ys, residuals: r, feedback, spikes: sp } = a;
+  const src = `const { T, B, N, reverse, x, state, params, ys, residuals: r, feedback, spikes: sp } = a;
+${threshold(f32)}
 const M = B * N;
 ${spec.state.map((_, k) => `const st${k} = state[${k}];`).join("\n")}
 ${spec.params.map((_, k) => `const p${k} = params[${k}];`).join("\n")}
@@ -278,7 +289,8 @@ function compileBackward(cell: Cell, b: CellBackward, f32: boolean): BackwardKer
   }
   const gsfb = feedbackT(gfbAll.subarray(off, off + M));`;
   }
-  const src = `const { T, B, N, reverse, gys, lam, residuals: r, params, threshold: thr, gx, gParams, feedbackT } = a;
+  const src = `const { T, B, N, reverse, gys, lam, residuals: r, params, gx, gParams, feedbackT } = a;
+${threshold(f32)}
 const gfbAll = a.gFeedback, spAll = a.spikes;
 const M = B * N;
 ${spec.state.map((_, k) => `const lam${k} = lam[${k}];`).join("\n")}

@@ -63,8 +63,7 @@ export function checkTraces(fn: string, traces: TensorLike, targets: TensorLike,
     );
   }
   const numClasses = x.shape[x.ndim - 1];
-  checkClassIndices(fn, t, numClasses);
-  return { traces: x, targets: t, timeAxis: axis, steps: x.shape[axis], numClasses };
+  return { traces: x, targets: checkClassIndices(fn, t, numClasses), timeAxis: axis, steps: x.shape[axis], numClasses };
 }
 
 /** JS targets as int32, refusing non-integers (a cast would truncate 1.7 to class 1). */
