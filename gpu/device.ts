@@ -10,6 +10,7 @@
  *
  * @module
  */
+import process from "node:process";
 import { Worker } from "node:worker_threads";
 import { Executor, openDevice } from "./executor.ts";
 import {
@@ -25,6 +26,8 @@ import {
 const BATCH = 512;
 /** How long a synchronous read waits for the device before it reports a hang. */
 const READ_TIMEOUT_MS = 120_000;
+/** How long an exiting process waits for the device worker to shut down. */
+const CLOSE_TIMEOUT_MS = 5_000;
 
 /** What the backend needs of a device. */
 export interface DeviceClient {
@@ -75,6 +78,7 @@ export class WorkerDevice extends Queue implements DeviceClient {
   readonly canReadSync = true;
   #nextToken = 1;
   readonly #pending = new Map<number, { resolve: (d: ArrayBuffer) => void; reject: (e: Error) => void }>();
+  #closed = false;
 
   private constructor(private readonly worker: Worker, readonly info: DeviceInfo) {
     super();
@@ -88,6 +92,13 @@ export class WorkerDevice extends Queue implements DeviceClient {
       else p?.resolve(m.data!);
     });
     worker.unref();
+    // A process must not exit while the worker's device is alive (see
+    // worker.ts): when the program is done the worker is asked to shut
+    // down and waited for; an explicit exit waits synchronously.
+    process.once("beforeExit", () => this.close());
+    process.once("exit", () => this.#closeSync());
+    // `deno test` dispatches neither of those, only the web events.
+    globalThis.addEventListener?.("unload", () => this.#closeSync());
   }
 
   /** Starts the worker and its device. */
@@ -109,8 +120,40 @@ export class WorkerDevice extends Queue implements DeviceClient {
     return new WorkerDevice(worker, info);
   }
 
+  override send(cmd: Command, transfer?: ArrayBuffer[]): void {
+    if (this.#closed) {
+      // Buffers released by the garbage collector after the close have nothing left to free.
+      if (cmd.op === "free") return;
+      throw new Error(`webgpu: the device was closed (the process is exiting); cannot run "${cmd.op}"`);
+    }
+    super.send(cmd, transfer);
+  }
+
   protected deliver(batch: Command[], transfer: ArrayBuffer[]): void {
     this.worker.postMessage({ commands: batch }, transfer);
+  }
+
+  /** Destroys the device and ends the worker; resolves once the worker thread is gone. */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
+    this.#requestClose();
+    this.worker.ref();
+    return exited;
+  }
+
+  #closeSync(): void {
+    if (this.#closed) return;
+    const flag = this.#requestClose();
+    Atomics.wait(flag, 0, 0, CLOSE_TIMEOUT_MS);
+  }
+
+  #requestClose(): Int32Array {
+    this.flush();
+    this.#closed = true;
+    const shared = new SharedArrayBuffer(4);
+    this.worker.postMessage({ close: shared });
+    return new Int32Array(shared);
   }
 
   readSync(ref: BufferRef): ArrayBuffer {

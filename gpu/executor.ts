@@ -105,6 +105,16 @@ export class Executor {
     this.#buffers.set(id, buffer);
   }
 
+  /** Destroys every buffer and the device; the executor is unusable afterwards. */
+  destroy(): void {
+    for (const b of this.#buffers.values()) b.destroy();
+    for (const list of this.#pool.values()) for (const b of list) b.destroy();
+    for (const b of [...this.#pendingFree, ...this.#uniforms]) b.destroy();
+    this.#buffers.clear();
+    this.#pool.clear();
+    this.#device.destroy();
+  }
+
   #free(id: number): void {
     const buffer = this.#buffers.get(id);
     if (buffer === undefined) return;

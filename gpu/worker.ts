@@ -46,8 +46,19 @@ function answer(cmd: Extract<Command, { op: "read" }>, read: Promise<ArrayBuffer
   );
 }
 
-parentPort!.on("message", async (data: { init: true } | { commands: Command[] }) => {
-  const msg = data;
+parentPort!.on("message", async (msg: { init: true } | { commands: Command[] } | { close: SharedArrayBuffer }) => {
+  if ("close" in msg) {
+    // The thread must be gone before the process exits: a wgpu instance
+    // still alive in it while the process runs its exit handlers (Mesa's
+    // EGL among them) crashes the process now and then.
+    executor?.destroy();
+    executor = null;
+    const flag = new Int32Array(msg.close, 0, 1);
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+    (globalThis as unknown as { close(): void }).close();
+    return;
+  }
   if ("init" in msg) {
     try {
       const { device, info } = await openDevice(navigator.gpu);
