@@ -5,3 +5,4 @@
  * @module
  */
 import "./elementwise.ts";
+import "./matmul.ts";
