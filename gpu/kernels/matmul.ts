@@ -16,7 +16,7 @@ import type { MatmulParams } from "../../autodiff/ops/linalg.ts";
 import { webgpuBackend } from "../backend.ts";
 import { dispatch, grid, handleOf, outputFor, registerGpuKernel, wgslType } from "../dispatch.ts";
 import { MAX_RANK } from "./indexing.ts";
-import { type BatchLayout, batchLayout, MAX_GROUPS, type MatmulPlan, planMatmul, tileSize } from "./matmul_plan.ts";
+import { type BatchLayout, batchLayout, type MatmulPlan, MAX_GROUPS, planMatmul, tileSize } from "./matmul_plan.ts";
 import { simpleWgsl, splitSumWgsl } from "./matmul_simple.ts";
 import { tiledKey, type TiledSpec, tiledWgsl } from "./matmul_tiled.ts";
 
@@ -57,10 +57,12 @@ export function encodeMatmul(
   transB: boolean,
   plan?: MatmulPlan,
 ): Handle {
-  const layout = batchLayout(aShape, bShape, outShape, transA, transB);
+  const layout = batchLayout(aShape, bShape, outShape, transA);
   const { m, n, k, count } = layout;
   if (m * n * count === 0) return out;
   plan ??= planMatmul(layout, dtype);
+  // An empty contraction writes zeros; its 4-byte operands could not be bound as vec4 arrays anyway.
+  if (k === 0) plan = { kind: "simple" };
   if (plan.kind === "simple") {
     const t = wgslType(dtype);
     const g = grid(m * n * count);
@@ -103,7 +105,13 @@ export function encodeMatmul(
   if (splits > 1) {
     const total = count * m * n;
     const g = grid(total);
-    dispatch("matmul:splitsum", splitSumWgsl, [target, out], new Uint32Array([total, m * n, splits, g.stride]), g.workgroups);
+    dispatch(
+      "matmul:splitsum",
+      splitSumWgsl,
+      [target, out],
+      new Uint32Array([total, m * n, splits, g.stride]),
+      g.workgroups,
+    );
     webgpuBackend.dispose(target);
   }
   return out;

@@ -89,15 +89,16 @@ export interface BatchLayout {
 }
 
 /**
- * The batch layout of `op(a) @ op(b)` with output `outShape`. A left
+ * The batch layout of `op(a) @ op(b)` with output `outShape` (whether `b`
+ * is transposed does not change it). A left
  * operand with contiguous batch axes times a shared right matrix is one
  * product over `batch * m` rows (the layouts coincide), which lets the
  * planner use large tiles however small `m` is.
  *
  * @example
  * ```ts
- * batchLayout([5, 8, 3], [3, 4], [5, 8, 4], false, false); // { m: 40, n: 4, k: 3, count: 1, shape: [], ... }
- * batchLayout([2, 1, 4, 3], [5, 3, 2], [2, 5, 4, 2], false, false).shape; // [2, 5]
+ * batchLayout([5, 8, 3], [3, 4], [5, 8, 4], false); // { m: 40, n: 4, k: 3, count: 1, shape: [], ... }
+ * batchLayout([2, 1, 4, 3], [5, 3, 2], [2, 5, 4, 2], false).shape; // [2, 5]
  * ```
  */
 export function batchLayout(
@@ -105,7 +106,6 @@ export function batchLayout(
   bShape: readonly number[],
   outShape: readonly number[],
   transA: boolean,
-  transB: boolean,
 ): BatchLayout {
   const m = outShape[outShape.length - 2], n = outShape[outShape.length - 1];
   const k = aShape[aShape.length - (transA ? 2 : 1)];

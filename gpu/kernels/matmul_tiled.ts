@@ -59,9 +59,9 @@ export function tiledKey(s: TiledSpec): string {
   const t = s.tile;
   const flags = (s.checkM ? "m" : "") + (s.checkN ? "n" : "") + (s.checkK ? "k" : "");
   const v = (x: boolean) => (x ? "v" : "s");
-  return `matmul:t${t.tm}x${t.tn}:${t.wy}x${t.wx}:k${t.bk}:${s.transA ? "T" : "N"}${s.transB ? "T" : "N"}:${
-    v(s.vecA)
-  }${v(s.vecB)}${v(s.vecC)}:${flags}`;
+  return `matmul:t${t.tm}x${t.tn}:${t.wy}x${t.wx}:k${t.bk}:${s.transA ? "T" : "N"}${s.transB ? "T" : "N"}:${v(s.vecA)}${
+    v(s.vecB)
+  }${v(s.vecC)}:${flags}`;
 }
 
 /**
@@ -256,7 +256,9 @@ export function tiledWgsl(s: TiledSpec): string {
     for (let j = 0; j < tn / 4; j++) {
       L.push(`    { let col = c0 + 4u * (l.x + ${j * wx}u);`);
       if (s.vecC) {
-        L.push(`      ${guarded(all(rowOk, s.checkN && "col < u.N"), `C[(cOff + row * u.N + col) / 4u] = acc${i}_${j};`)}`);
+        L.push(
+          `      ${guarded(all(rowOk, s.checkN && "col < u.N"), `C[(cOff + row * u.N + col) / 4u] = acc${i}_${j};`)}`,
+        );
       } else {
         for (let c = 0; c < 4; c++) {
           const colOk = s.checkN || c > 0 ? `col + ${c}u < u.N` : false;
