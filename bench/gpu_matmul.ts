@@ -11,8 +11,9 @@
  *   deno run -A bench/gpu_matmul.ts --sizes 4096 --w1 4096,16384 --tiles all
  *
  * `--tiles all` (or a list of indices into `TILES`) forces each tile shape in
- * turn instead of the planner's choice ("auto", the default); `--ms` is how
- * long each timed run aims to take.
+ * turn instead of the planner's choice ("auto", the default), `--bk 8,16`
+ * each of those at each contraction step depth; `--ms` is how long each
+ * timed run aims to take.
  *
  * @module
  */
@@ -26,6 +27,7 @@ import {
   type MatmulPlan,
   matmulSettings,
   planMatmul,
+  type Tile,
   TILES,
   tileSize,
 } from "../gpu/kernels/matmul_plan.ts";
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     w1: { type: "string", default: "" },
     tiles: { type: "string", default: "auto" },
     ms: { type: "string", default: "300" },
+    bk: { type: "string", default: "" },
     json: { type: "string" },
   },
 });
@@ -44,11 +47,16 @@ const sizes = list(values.sizes!), w1 = list(values.w1!), targetMs = Number(valu
 if ([...sizes, ...w1].some((n) => !(Number.isInteger(n) && n > 0)) || !(targetMs > 0)) {
   throw new RangeError(`gpu_matmul: sizes must be positive integers, got --sizes ${values.sizes} --w1 ${values.w1}`);
 }
-const tileChoices: (number | "auto")[] = values.tiles === "auto"
+const tileIndices: (number | "auto")[] = values.tiles === "auto"
   ? ["auto"]
   : values.tiles === "all"
   ? TILES.map((_, i) => i)
   : list(values.tiles!);
+// `--bk 8,16` tries each forced tile at each contraction step depth.
+const depths = list(values.bk!);
+const tileChoices: (Tile | "auto")[] = tileIndices.flatMap((i): (Tile | "auto")[] =>
+  i === "auto" ? ["auto" as const] : depths.length ? depths.map((bk): Tile => ({ ...TILES[i], bk })) : [TILES[i]]
+);
 
 const info = await initWebGPU();
 console.log(`# ${info.description}`);
@@ -118,7 +126,7 @@ for (const c of cases) {
   const ha = upload(a), hb = upload(b), out = newBuffer(c.m * c.n);
   const base = readbackMs(out);
   for (const choice of tileChoices) {
-    matmulSettings.forceTile = choice === "auto" ? undefined : TILES[choice];
+    matmulSettings.forceTile = choice === "auto" ? undefined : choice;
     const plan = planMatmul(batchLayout(aShape, bShape, [c.m, c.n], c.transA), "float32");
     const run = (reps: number): number => {
       const t = performance.now();

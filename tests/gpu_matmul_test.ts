@@ -11,6 +11,7 @@ import {
   matmulSettings,
   planMatmul,
   SIMPLE_MAX_WORK,
+  type Tile,
   TILES,
   tileSize,
 } from "../gpu/kernels/matmul_plan.ts";
@@ -51,8 +52,8 @@ interface Product {
   transA?: boolean;
   transB?: boolean;
   dtype?: DType;
-  /** Forces a tile (an index into TILES) and a contraction split. */
-  tile?: number;
+  /** Forces a tile and a contraction split. */
+  tile?: Tile;
   splits?: number;
 }
 
@@ -71,7 +72,7 @@ function product(backend: string, p: Product, abs = false): Tensor {
 
 /** Asserts the webgpu product equals the CPU's: within 1e-5 of `sum |a||b|` per element for float32, exactly otherwise. */
 function checkProduct(p: Product): void {
-  matmulSettings.forceTile = p.tile === undefined ? undefined : TILES[p.tile];
+  matmulSettings.forceTile = p.tile;
   matmulSettings.forceSplits = p.splits;
   try {
     const want = product("cpu", p), got = product("webgpu", p);
@@ -158,6 +159,19 @@ describe("webgpu matmul planner", () => {
   });
 });
 
+/**
+ * Tiles for the tests: the generator's code paths (vec4 and scalar loads,
+ * scattered and straight copies, 4x4 and 8x8 register blocks, every edge
+ * check) with few invocations, because the software adapter (llvmpipe)
+ * takes 5-20 s to compile each variant of the production tiles' 256-wide
+ * workgroups and about 1 s for these. One test runs a production tile.
+ */
+const SMALL: Record<string, Tile> = {
+  t4x4: { tm: 4, tn: 4, wy: 2, wx: 2, bk: 8 }, // 8 x 8
+  t8x8: { tm: 8, tn: 8, wy: 2, wx: 2, bk: 8 }, // 16 x 16
+  t4x8: { tm: 4, tn: 8, wy: 4, wx: 1, bk: 4 }, // 16 x 8, one vec4 per row of a contraction step
+};
+
 describe("webgpu matmul equals the CPU's", { skip: noGpu }, () => {
   test("small products (simple kernel), every transpose combination, 1-row and 1-column", () => {
     for (const [ta, tb] of TRANS) checkProduct({ ...stored(3, 5, 7, ta, tb), transA: ta, transB: tb });
@@ -166,44 +180,39 @@ describe("webgpu matmul equals the CPU's", { skip: noGpu }, () => {
     checkProduct({ a: [1, 9], b: [9, 1] });
   });
 
-  test("planner-chosen tiles on shapes that no tile divides", () => {
-    checkProduct({ a: [70, 90], b: [90, 65] });
-    checkProduct({ a: [90, 70], b: [65, 90], transA: true, transB: true });
-    checkProduct({ a: [18, 300], b: [300, 60] });
-  });
-
-  test("every tile, with vec4 and scalar loads, edges and transposes", () => {
-    // [m, k, n]: odd sizes (scalar loads, every check), multiples of 4 (vec4 loads with checks).
-    const shapes = [[37, 41, 29], [36, 52, 44]];
-    TILES.forEach((_, tile) => {
-      // All transpose combinations on the largest and the 64x64 tile; one each on the others.
-      const combos = tile === 0 || tile === 3 ? TRANS : [TRANS[tile % 4]];
-      for (const [m, k, n] of shapes) {
-        for (const [ta, tb] of combos) checkProduct({ ...stored(m, k, n, ta, tb), transA: ta, transB: tb, tile });
+  test("tiles with vec4 and scalar loads, edges and every transpose combination", () => {
+    // [m, k, n]: odd sizes (scalar loads, every check), multiples of 4 (vec4 loads, checks), multiples of the tile.
+    const shapes = [[19, 21, 13], [20, 28, 12], [16, 16, 16]];
+    for (const [m, k, n] of shapes) {
+      for (const [ta, tb] of TRANS) {
+        checkProduct({ ...stored(m, k, n, ta, tb), transA: ta, transB: tb, tile: SMALL.t4x4 });
       }
-    });
+    }
+    for (const [m, k, n] of shapes.slice(0, 2)) {
+      checkProduct({ ...stored(m, k, n, false, false), tile: SMALL.t8x8 });
+      checkProduct({ ...stored(m, k, n, true, true), transA: true, transB: true, tile: SMALL.t8x8 });
+      checkProduct({ ...stored(m, k, n, false, true), transB: true, tile: SMALL.t4x8 });
+    }
   });
 
-  test("the 128x128 tile on a few hundred rows, aligned (no checks) and not", () => {
-    checkProduct({ a: [256, 32], b: [32, 128], tile: 0 });
-    checkProduct({ a: [200, 48], b: [136, 48], transB: true, tile: 0 });
-    checkProduct({ a: [300, 20], b: [20, 131], tile: 0 });
+  test("a production tile (128 x 128, 8 x 8 per invocation) on edges", () => {
+    checkProduct({ a: [136, 52], b: [52, 132], tile: TILES[0] });
   });
 
   test("split contractions, including a short last slice", () => {
-    checkProduct({ a: [40, 100], b: [100, 36], tile: 3, splits: 3 });
-    checkProduct({ a: [100, 40], b: [100, 36], transA: true, tile: 3, splits: 4 });
-    checkProduct({ a: [2, 20, 70], b: [70, 24], tile: 3, splits: 2 });
-    checkProduct({ a: [3, 70, 20], b: [3, 24, 70], transA: true, transB: true, tile: 0, splits: 2 });
+    checkProduct({ a: [20, 100], b: [100, 12], tile: SMALL.t4x4, splits: 3 });
+    checkProduct({ a: [28, 20], b: [28, 12], transA: true, tile: SMALL.t4x4, splits: 4 });
+    checkProduct({ a: [2, 19, 21], b: [21, 13], tile: SMALL.t4x4, splits: 2 });
+    checkProduct({ a: [3, 21, 19], b: [3, 13, 21], transA: true, transB: true, tile: SMALL.t4x4, splits: 2 });
   });
 
   test("batched products with broadcast batch axes", () => {
     checkProduct({ a: [2, 1, 4, 3], b: [5, 3, 2] });
-    checkProduct({ a: [3, 1, 20, 24], b: [4, 28, 24], transB: true, tile: 3 });
-    checkProduct({ a: [5, 8, 12], b: [12, 20], tile: 3 }); // folded into 40 rows
-    checkProduct({ a: [5, 8, 12], b: [1, 12, 20], tile: 0 });
-    checkProduct({ a: [8, 12], b: [5, 12, 20], tile: 3 }); // a shared
-    checkProduct({ a: [2, 3, 12, 8], b: [3, 20, 12], transA: true, transB: true, tile: 0 });
+    checkProduct({ a: [3, 1, 20, 28], b: [4, 12, 28], transB: true, tile: SMALL.t4x4 });
+    checkProduct({ a: [5, 4, 28], b: [28, 12], tile: SMALL.t4x4 }); // folded into 20 rows
+    checkProduct({ a: [5, 4, 28], b: [1, 28, 12], tile: SMALL.t4x4 });
+    checkProduct({ a: [20, 28], b: [5, 28, 12], tile: SMALL.t4x4 }); // a shared
+    checkProduct({ a: [2, 3, 21, 19], b: [3, 13, 21], transA: true, transB: true, tile: SMALL.t4x4 });
   });
 
   test("int32 and uint32 products are exact", () => {
@@ -216,7 +225,7 @@ describe("webgpu matmul equals the CPU's", { skip: noGpu }, () => {
   test("empty products: an empty contraction gives zeros, an empty output nothing", () => {
     const z = on("webgpu", () => np.matmul(np.ones([3, 0]), np.ones([0, 4])));
     assert.deepEqual(Array.from(z.dataSync()), new Array(12).fill(0));
-    matmulSettings.forceTile = TILES[0];
+    matmulSettings.forceTile = SMALL.t4x4;
     try {
       const t = on("webgpu", () => np.matmul(np.ones([3, 0]), np.ones([0, 4])));
       assert.deepEqual(Array.from(t.dataSync()), new Array(12).fill(0));
@@ -241,7 +250,7 @@ describe("webgpu matmul VJPs equal the CPU's", { skip: noGpu }, () => {
   }
 
   function checkGrads(p: Product): void {
-    matmulSettings.forceTile = p.tile === undefined ? undefined : TILES[p.tile];
+    matmulSettings.forceTile = p.tile;
     try {
       const want = grads("cpu", p), got = grads("webgpu", p);
       want.forEach((w, i) => {
@@ -262,9 +271,9 @@ describe("webgpu matmul VJPs equal the CPU's", { skip: noGpu }, () => {
   test("plain and transposed products", () => {
     for (const [ta, tb] of TRANS) {
       checkGrads({ ...stored(6, 5, 7, ta, tb), transA: ta, transB: tb });
-      checkGrads({ ...stored(37, 20, 29, ta, tb), transA: ta, transB: tb, tile: 3 });
+      checkGrads({ ...stored(19, 21, 13, ta, tb), transA: ta, transB: tb, tile: SMALL.t4x4 });
     }
-    checkGrads({ a: [2, 9, 12], b: [2, 12, 10], tile: 0 });
+    checkGrads({ a: [2, 9, 12], b: [2, 12, 10], tile: SMALL.t8x8 });
   });
 
   const reduce = noGpu === false && findKernel(REDUCE_SUM, "webgpu") !== undefined;
@@ -273,7 +282,7 @@ describe("webgpu matmul VJPs equal the CPU's", { skip: noGpu }, () => {
     { skip: !reduce && "the webgpu backend has no reduce_sum kernel yet (another kernel family)" },
     () => {
       checkGrads({ a: [3, 1, 6, 5], b: [4, 5, 7] });
-      checkGrads({ a: [4, 8, 12], b: [12, 20], tile: 3 });
+      checkGrads({ a: [4, 8, 12], b: [12, 20], tile: SMALL.t4x4 });
     },
   );
 });
