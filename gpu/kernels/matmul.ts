@@ -41,8 +41,11 @@ function uniforms(layout: BatchLayout, kChunk: number, splits: number, zBase: nu
  *
  * @example
  * ```ts
- * const out = outputFor({ shape: [8, 4], dtype: "float32" });
- * encodeMatmul(handleOf(a), [8, 3], handleOf(b), [3, 4], out, [8, 4], "float32", false, false);
+ * import { newBuffer } from "../backend.ts";
+ * import { initWebGPU } from "../mod.ts";
+ * await initWebGPU();
+ * const a = newBuffer(24), b = newBuffer(12), out = newBuffer(32); // [8, 3] @ [3, 4]
+ * encodeMatmul(a, [8, 3], b, [3, 4], out, [8, 4], "float32", false, false);
  * ```
  */
 export function encodeMatmul(

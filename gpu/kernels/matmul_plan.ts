@@ -16,6 +16,11 @@ import { broadcastStrides, coalesce } from "./indexing.ts";
  * each computing `tm x tn` outputs (multiples of 4: vec4 accumulators), so
  * the tile covers `tm * wy` rows and `tn * wx` columns; `bk` is how deep one
  * step of the contraction goes through workgroup memory.
+ *
+ * @example
+ * ```ts
+ * const tile: Tile = { tm: 8, tn: 8, wy: 16, wx: 16, bk: 16 }; // 128 x 128, 256 invocations
+ * ```
  */
 export interface Tile {
   readonly tm: number;
@@ -25,7 +30,14 @@ export interface Tile {
   readonly bk: number;
 }
 
-/** Rows and columns a tile covers. */
+/**
+ * Rows and columns a tile covers.
+ *
+ * @example
+ * ```ts
+ * tileSize({ tm: 4, tn: 4, wy: 4, wx: 64, bk: 16 }); // { bm: 16, bn: 256 }
+ * ```
+ */
 export function tileSize(t: Tile): { bm: number; bn: number } {
   return { bm: t.tm * t.wy, bn: t.tn * t.wx };
 }
@@ -36,6 +48,11 @@ export function tileSize(t: Tile): { bm: number; bn: number } {
  * shared/device/README.md); the smaller ones keep a device busy when a
  * product has too few large tiles, and the 16-row and 16-column ones serve
  * products with few rows (a time step's batch) or few columns (a readout).
+ *
+ * @example
+ * ```ts
+ * tileSize(TILES[0]); // { bm: 128, bn: 128 }
+ * ```
  */
 export const TILES: readonly Tile[] = [
   { tm: 8, tn: 8, wy: 16, wx: 16, bk: 16 }, // 128 x 128
@@ -59,10 +76,23 @@ function tileSpeed(t: Tile): number {
  * Workgroups that keep the device busy in one wave: about two per
  * multiprocessor of a large GPU (the H200 has 132). Fewer tiles than this
  * leave it partly idle, which smaller tiles or a split contraction fix.
+ *
+ * @example
+ * ```ts
+ * Math.ceil(4096 / 128) ** 2 >= TARGET_WORKGROUPS; // true: n = 4096 fills the device with 128 x 128 tiles
+ * ```
  */
 export const TARGET_WORKGROUPS = 264;
 
-/** Below this many multiply-adds the simple kernel is as fast as any (a dispatch costs ~10 µs anyway). */
+/**
+ * Below this many multiply-adds the simple kernel is as fast as any (a
+ * dispatch costs ~10 µs anyway).
+ *
+ * @example
+ * ```ts
+ * 64 * 64 * 64 <= SIMPLE_MAX_WORK; // true
+ * ```
+ */
 export const SIMPLE_MAX_WORK = 1 << 18;
 
 /** A contraction slice is at least this deep, so that the extra pass summing the slices stays small. */
@@ -71,10 +101,25 @@ const MIN_SPLIT_DEPTH = 512;
 /** Most slices a contraction is split into. */
 const MAX_SPLITS = 16;
 
-/** The largest workgroup count per grid dimension WebGPU guarantees. */
+/**
+ * The largest workgroup count per grid dimension WebGPU guarantees.
+ *
+ * @example
+ * ```ts
+ * Math.ceil(100_000 / MAX_GROUPS); // 2 dispatches for 100000 batch matrices
+ * ```
+ */
 export const MAX_GROUPS = 65535;
 
-/** The batch axes of a product, coalesced: offsets of each operand per batch index. */
+/**
+ * The batch axes of a product, coalesced: offsets of each operand per batch index.
+ *
+ * @example
+ * ```ts
+ * const layout: BatchLayout = batchLayout([2, 1, 4, 3], [5, 3, 2], [2, 5, 4, 2], false);
+ * layout.aStrides; // [12, 0]
+ * ```
+ */
 export interface BatchLayout {
   /** Rows of the output matrices (batch rows folded in, when folded). */
   readonly m: number;
@@ -120,7 +165,14 @@ export function batchLayout(
   return { m, n, k, count, shape: c.shape, aStrides, bStrides };
 }
 
-/** The simple kernel, or the tiled one with a tile and a split of the contraction. */
+/**
+ * The simple kernel, or the tiled one with a tile and a split of the contraction.
+ *
+ * @example
+ * ```ts
+ * const plan: MatmulPlan = { kind: "tiled", tile: TILES[3], splits: 4, kChunk: 2000 };
+ * ```
+ */
 export type MatmulPlan =
   | { readonly kind: "simple" }
   | { readonly kind: "tiled"; readonly tile: Tile; readonly splits: number; readonly kChunk: number };

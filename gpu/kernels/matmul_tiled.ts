@@ -30,7 +30,16 @@
  */
 import { type Tile, tileSize } from "./matmul_plan.ts";
 
-/** What one generated kernel is specialised to. */
+/**
+ * What one generated kernel is specialised to.
+ *
+ * @example
+ * ```ts
+ * import { TILES } from "./matmul_plan.ts";
+ * const spec: TiledSpec = { tile: TILES[0], transA: true, transB: false, vecA: true, vecB: true, vecC: true,
+ *   checkM: false, checkN: false, checkK: true };
+ * ```
+ */
 export interface TiledSpec {
   readonly tile: Tile;
   readonly transA: boolean;
@@ -51,6 +60,7 @@ export interface TiledSpec {
  *
  * @example
  * ```ts
+ * import { TILES } from "./matmul_plan.ts";
  * tiledKey({ tile: TILES[0], transA: false, transB: true, vecA: true, vecB: true, vecC: true,
  *   checkM: true, checkN: false, checkK: false }); // "matmul:t8x8:16x16:k16:NT:vvv:m"
  * ```
@@ -68,6 +78,11 @@ export function tiledKey(s: TiledSpec): string {
  * The uniform struct shared by the tiled and simple kernels: sizes, the
  * contraction slice depth, the batch axes (at most 8) with each operand's
  * strides, and the first batch index of this dispatch.
+ *
+ * @example
+ * ```ts
+ * const shader = `${MATMUL_UNIFORMS_WGSL}\n@group(0) @binding(3) var<uniform> u: U;`;
+ * ```
  */
 export const MATMUL_UNIFORMS_WGSL = `struct U {
   M: u32, N: u32, K: u32, kChunk: u32,
@@ -78,6 +93,11 @@ export const MATMUL_UNIFORMS_WGSL = `struct U {
 /**
  * WGSL that sets `aOff`, `bOff` (element offsets of the operands' matrices)
  * from the batch index `bz`, walking the uniform batch axes.
+ *
+ * @example
+ * ```ts
+ * const body = `let bz = wg.z; ${BATCH_OFFSETS_WGSL} let x = A[aOff];`;
+ * ```
  */
 export const BATCH_OFFSETS_WGSL = `var aOff = 0u; var bOff = 0u; var rem = bz;
   for (var dd = 0u; dd < u.rank; dd++) {
@@ -181,6 +201,7 @@ function copyToTile(o: {
  *
  * @example
  * ```ts
+ * import { TILES } from "./matmul_plan.ts";
  * const wgsl = tiledWgsl({ tile: TILES[0], transA: false, transB: false, vecA: true, vecB: true, vecC: true,
  *   checkM: false, checkN: false, checkK: false });
  * ```
