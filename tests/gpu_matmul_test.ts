@@ -21,6 +21,8 @@ const noGpu: string | false = typeof navigator === "undefined" || !("gpu" in nav
   ? "no WebGPU here (navigator.gpu is missing)"
   : await initWebGPU().then(() => false as const, (e) => `initWebGPU failed: ${e instanceof Error ? e.message : e}`);
 
+if (noGpu) console.log(`gpu_matmul_test: the device tests are skipped: ${noGpu}`);
+
 /** Runs `f` with `name` as the current backend. */
 function on<T>(name: string, f: () => T): T {
   const before = getBackend().name;
