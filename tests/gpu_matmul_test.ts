@@ -141,6 +141,9 @@ describe("webgpu matmul planner", () => {
     assert.ok(dw.splits > 1, `x^T @ g at n = 512: ${JSON.stringify(dw)}`);
     assert.ok(dw.kChunk * dw.splits >= 8000 && dw.kChunk * (dw.splits - 1) < 8000);
     assert.equal(dw.kChunk % dw.tile.bk, 0);
+    // Partial sums must fit one storage binding: at most two 512 x 512 slices here.
+    const capped = planMatmul(batchLayout([8000, 512], [8000, 512], [512, 512], true), "float32", 2 * 512 * 512 * 4);
+    assert.ok(capped.kind === "tiled" && capped.splits <= 2, JSON.stringify(capped));
     // A time step's 16 rows take the 16-row tile.
     assert.deepEqual(tileSize(tiled([16, 4096], [4096, 4096], [16, 4096], false).tile), { bm: 16, bn: 256 });
   });

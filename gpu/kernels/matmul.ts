@@ -13,7 +13,7 @@
  * @module
  */
 import type { MatmulParams } from "../../autodiff/ops/linalg.ts";
-import { webgpuBackend } from "../backend.ts";
+import { deviceClient, webgpuBackend } from "../backend.ts";
 import { dispatch, grid, handleOf, outputFor, registerGpuKernel, wgslType } from "../dispatch.ts";
 import { MAX_RANK } from "./indexing.ts";
 import { type BatchLayout, batchLayout, type MatmulPlan, MAX_GROUPS, planMatmul, tileSize } from "./matmul_plan.ts";
@@ -63,7 +63,7 @@ export function encodeMatmul(
   const layout = batchLayout(aShape, bShape, outShape, transA);
   const { m, n, k, count } = layout;
   if (m * n * count === 0) return out;
-  plan ??= planMatmul(layout, dtype);
+  plan ??= planMatmul(layout, dtype, deviceClient().info.limits.maxStorageBufferBindingSize ?? 1 << 27);
   // An empty contraction writes zeros; its 4-byte operands could not be bound as vec4 arrays anyway.
   if (k === 0) plan = { kind: "simple" };
   if (plan.kind === "simple") {

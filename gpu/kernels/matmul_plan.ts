@@ -202,6 +202,8 @@ function chunkFor(k: number, splits: number, bk: number): number {
  * the tile and split that maximise an estimate of throughput (a tile's
  * speed times the fraction of its outputs that are inside the matrix times
  * how well its workgroups fill whole waves of {@link TARGET_WORKGROUPS}).
+ * A split contraction's partial sums take `maxScratchBytes` at most (the
+ * device's largest storage binding).
  *
  * @example
  * ```ts
@@ -209,21 +211,23 @@ function chunkFor(k: number, splits: number, bk: number): number {
  * // { kind: "tiled", tile: { tm: 8, tn: 8, wy: 16, wx: 16, bk: 16 }, splits: 1, kChunk: 4096 }
  * ```
  */
-export function planMatmul(layout: BatchLayout, dtype: string): MatmulPlan {
+export function planMatmul(layout: BatchLayout, dtype: string, maxScratchBytes = Infinity): MatmulPlan {
   const { m, n, k, count } = layout;
+  // A split product's partial sums live in one buffer bound at once: never past the binding limit.
+  const scratchFits = (splits: number) => splits === 1 || count * splits * m * n * 4 <= maxScratchBytes;
   if (dtype !== "float32") return { kind: "simple" };
   const forced = matmulSettings.forceTile;
   if (forced !== undefined) {
     const splits = Math.max(1, Math.min(matmulSettings.forceSplits ?? 1, Math.ceil(k / forced.bk) || 1));
     const plan = tiledPlan(forced, splits, k);
-    if (fitsGrid(layout, forced, plan.splits)) return plan;
+    if (fitsGrid(layout, forced, plan.splits) && scratchFits(plan.splits)) return plan;
   }
   if (m === 1 || n === 1 || m * n * k <= SIMPLE_MAX_WORK) return { kind: "simple" };
   let best: MatmulPlan = { kind: "simple" }, bestScore = 0;
   for (const tile of TILES) {
     for (let splits = 1; splits <= MAX_SPLITS; splits *= 2) {
       if (splits > 1 && k / splits < MIN_SPLIT_DEPTH) break;
-      if (!fitsGrid(layout, tile, splits)) continue;
+      if (!fitsGrid(layout, tile, splits) || !scratchFits(splits)) continue;
       const { bm, bn } = tileSize(tile);
       const tilesM = Math.ceil(m / bm), tilesN = Math.ceil(n / bn);
       const groups = tilesM * tilesN * count * splits;
