@@ -144,8 +144,8 @@ describe("webgpu matmul planner", () => {
     // Partial sums must fit one storage binding: at most two 512 x 512 slices here.
     const capped = planMatmul(batchLayout([8000, 512], [8000, 512], [512, 512], true), "float32", 2 * 512 * 512 * 4);
     assert.ok(capped.kind === "tiled" && capped.splits <= 2, JSON.stringify(capped));
-    // A time step's 16 rows take the 16-row tile.
-    assert.deepEqual(tileSize(tiled([16, 4096], [4096, 4096], [16, 4096], false).tile), { bm: 16, bn: 256 });
+    // A time step's 16 rows at n = 16384 take the 16-row tile.
+    assert.deepEqual(tileSize(tiled([16, 16384], [16384, 16384], [16, 16384], false).tile), { bm: 16, bn: 256 });
   });
 
   test("a forced tile is used for float32 only, with the split capped by the contraction", () => {

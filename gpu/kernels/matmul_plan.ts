@@ -44,10 +44,12 @@ export function tileSize(t: Tile): { bm: number; bn: number } {
 
 /**
  * The tiles the planner chooses among, largest first. 128x128 with 8x8 per
- * invocation is the shape that reached 21-23 TFLOP/s on the H200 (see
- * shared/device/README.md); the smaller ones keep a device busy when a
- * product has too few large tiles, and the 16-row and 16-column ones serve
- * products with few rows (a time step's batch) or few columns (a readout).
+ * invocation and 16-deep contraction steps reaches 28-31 TFLOP/s on the
+ * H200 from n = 4096 up (depths 8 and 32 were slower; see
+ * bench/results/2026-12-04-gpu-matmul-h200.json); the smaller ones keep a
+ * device busy when a product has too few large tiles, and the 16-row and
+ * 16-column ones serve products with few rows (a time step's batch) or few
+ * columns (a readout).
  *
  * @example
  * ```ts
@@ -64,12 +66,15 @@ export const TILES: readonly Tile[] = [
 ];
 
 /**
- * Relative speed of a full tile per invocation's outputs: fewer outputs per
- * invocation mean more workgroup-memory reads per multiply-add.
+ * Relative speed of a tile when the device is full, as measured on the
+ * H200 at n = 4096 (bench/results/2026-12-04-gpu-matmul-h200.json): 8x8
+ * outputs per invocation 28-30 TFLOP/s, 4x8 and 8x4 26-28, a square 4x4
+ * tile 21-24, the 16-row and 16-column tiles 11-15 (few outputs per
+ * invocation mean more workgroup-memory reads per multiply-add).
  */
 function tileSpeed(t: Tile): number {
   const outputs = t.tm * t.tn;
-  return outputs >= 64 ? 1 : outputs >= 32 ? 0.8 : 0.55;
+  return outputs >= 64 ? 1 : outputs >= 32 ? 0.9 : t.wx === t.wy ? 0.78 : 0.45;
 }
 
 /**
