@@ -10,3 +10,4 @@ import "./layout.ts";
 import "./gather.ts";
 import "./window.ts";
 import "./conv.ts";
+import "./matmul.ts";
