@@ -4,4 +4,5 @@
  *
  * @module
  */
+import "./cells.ts";
 import "./elementwise.ts";
