@@ -6,3 +6,5 @@
  */
 import "./cells.ts";
 import "./elementwise.ts";
+import "./random.ts";
+import "./random_shuffle.ts";
