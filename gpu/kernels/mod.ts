@@ -4,6 +4,7 @@
  *
  * @module
  */
+import "./adam.ts";
 import "./cells.ts";
 import "./elementwise.ts";
 import "./random.ts";
