@@ -28,8 +28,9 @@ const SHADER = `struct U { n: u32, stride: u32, never: u32, epsRootZero: u32,
 @group(0) @binding(4) var<storage, read_write> m1: array<f32>;
 @group(0) @binding(5) var<storage, read_write> v1: array<f32>;
 @group(0) @binding(6) var<uniform> u: U;
-// u.never is 0: the select keeps x, rounded, out of any fused multiply-add.
-fn keep_(x: f32) -> f32 { return select(x, 0.0, u.never == 1u); }
+// u.never is 0: the select keeps x, rounded, out of any fused multiply-add. Its other arm is not a constant,
+// which a compiler could fold the following addition into.
+fn keep_(x: f32) -> f32 { return select(x, bitcast<f32>(u.epsRootZero), u.never == 1u); }
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.x + gid.y * u.stride;
