@@ -49,13 +49,22 @@ function guarded(fn: Fn): Fn {
     try {
       await fn(t);
     } catch (e) {
-      if (e instanceof Error && UNSUPPORTED_DTYPE.test(e.message)) {
-        t.skip(`${BACKEND}: ${e.message}`);
+      const unsupported = unsupportedDType(e);
+      if (unsupported !== null) {
+        t.skip(`${BACKEND}: ${unsupported}`);
         return;
       }
       throw e;
     }
   };
+}
+
+/** The unsupported-dtype message of `e` or of an error it wraps (fast-check reports a property's error as its cause). */
+function unsupportedDType(e: unknown): string | null {
+  for (let err = e, depth = 0; err instanceof Error && depth < 8; err = err.cause, depth++) {
+    if (UNSUPPORTED_DTYPE.test(err.message)) return err.message;
+  }
+  return null;
 }
 
 /**
