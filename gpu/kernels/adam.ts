@@ -7,17 +7,17 @@
  * A shader compiler may fuse a product and a sum into one fused
  * multiply-add, rounding once where the ops round twice; each product goes
  * through `keep_`, a select on a uniform the compiler cannot see through,
- * so that it is rounded on its own. The moments then equal the CPU's bit
- * for bit. The update divides by a square root, which WGSL computes within
- * a few ulp rather than correctly rounded: it equals the CPU's where the
- * device rounds both exactly (the software adapter) and may differ in the
- * last place elsewhere.
+ * so that it is rounded on its own. WGSL's `sqrt` and `/` may be a few ulp
+ * off (an H200's were): the update takes the correctly rounded ones of
+ * `rounded_wgsl.ts`, so that all three outputs equal the CPU's bit for
+ * bit.
  *
  * @module
  */
 import type { DataHandle } from "../../autodiff/backend.ts";
 import type { AdamUpdateParams } from "../../optim/adam_update.ts";
 import { dispatch, grid, handleOf, outputFor, registerGpuKernel } from "../dispatch.ts";
+import { ROUNDED_WGSL } from "./rounded_wgsl.ts";
 
 const SHADER = `struct U { n: u32, stride: u32, never: u32, epsRootZero: u32,
   b1: f32, nb1: f32, b2: f32, nb2: f32, c1: f32, c2: f32, eps: f32, epsRoot: f32 }
@@ -31,6 +31,7 @@ const SHADER = `struct U { n: u32, stride: u32, never: u32, epsRootZero: u32,
 // u.never is 0: the select keeps x, rounded, out of any fused multiply-add. Its other arm is not a constant,
 // which a compiler could fold the following addition into.
 fn keep_(x: f32) -> f32 { return select(x, bitcast<f32>(u.epsRootZero), u.never == 1u); }
+${ROUNDED_WGSL}
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.x + gid.y * u.stride;
@@ -40,7 +41,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let vi = keep_(v[i] * u.b2) + keep_(keep_(gi * gi) * u.nb2);
   let scaled = keep_(vi * u.c2);
   let vHat = select(scaled + u.epsRoot, scaled, u.epsRootZero == 1u);
-  out[i] = keep_(mi * u.c1) / (sqrt(vHat) + u.eps);
+  out[i] = div_rn(keep_(mi * u.c1), sqrt_rn(vHat) + u.eps);
   m1[i] = mi;
   v1[i] = vi;
 }`;
