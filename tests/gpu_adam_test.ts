@@ -86,7 +86,9 @@ describe("webgpu correctly rounded sqrt and division", () => {
       box[1] = Math.sqrt(Math.abs(fa[i]));
       const nan = Number.isNaN(box[0]) && (got.q[i] & 0x7fffffff) > 0x7f800000;
       assert.ok(nan || got.q[i] === bits[0], `${fa[i]} / ${fb[i]}: device bits ${got.q[i]}, host ${bits[0]}`);
-      assert.equal(got.r[i], bits[1], `sqrt(${Math.abs(fa[i])})`);
+      // NaNs may come back with another payload.
+      const nanRoot = Number.isNaN(box[1]) && (got.r[i] & 0x7fffffff) > 0x7f800000;
+      assert.ok(nanRoot || got.r[i] === bits[1], `sqrt(${Math.abs(fa[i])}): device bits ${got.r[i]}, host ${bits[1]}`);
     }
   });
 });
