@@ -1,17 +1,10 @@
 /**
  * WGSL generated from a cell's expressions, as `autodiff/cpu/cell_js.ts`
- * generates JavaScript from the same ones: the whole-sequence forward and
- * backward passes of the `cell_sequence` primitives in float32, one shader
- * per (cell, residuals or surrogate, pass).
- *
- * A non-recurrent cell runs in one dispatch per direction: one invocation
- * per (sample, neuron) loops over time with the state (forward) or the
- * carried cotangents and parameter-gradient partials (backward) in
- * registers. A recurrent cell's step needs the feedback `S @ w` of the
- * whole step's spikes, so each step is three dispatches: the spikes (or,
- * backward, the feedback's cotangent), the block product, and the update
- * reading the product; state and carried cotangents then live in buffers
- * between dispatches.
+ * generates JavaScript from the same ones: the expression emitter (every
+ * operation in float32, in the expression's order) and the building
+ * blocks of the `cell_sequence` shaders (uniforms, buffer declarations,
+ * loads of parameters and residuals, naming of symbols), which
+ * `cell_shaders.ts` and `cell_resident_shaders.ts` assemble.
  *
  * Every shader reads the uniforms {@link CELL_UNIFORMS_WGSL}; its buffers
  * are named, and a shader lists the names it binds in order
@@ -20,7 +13,7 @@
  *
  * @module
  */
-import { type Cell, type CellBackward, FB, GSFB, GY, lambdaOf, THRESHOLD, X } from "../autodiff/cell/cell.ts";
+import { type Cell, type CellBackward, GSFB, GY, THRESHOLD } from "../autodiff/cell/cell.ts";
 import { type Expr, symbolsOf, topologicalOrder } from "../autodiff/cell/expr.ts";
 
 /** A generated shader: its cache key, its text and the names of its buffers at bindings 0.. (uniforms next). */
@@ -149,31 +142,68 @@ export function emitWgsl(
   return { code: lines.join("\n    "), ref: name };
 }
 
-/** A WGSL identifier for a symbol's value (the same scheme as the JavaScript kernels). */
-function local(name: string): string {
+/**
+ * A WGSL identifier for a symbol's value (the same scheme as the
+ * JavaScript kernels).
+ *
+ * @example
+ * ```ts
+ * wgslLocal("state:v"); // "s_state_v"
+ * ```
+ */
+export function wgslLocal(name: string): string {
   return "s_" + name.replace(/[^A-Za-z0-9]/g, "_");
 }
 
-/** A cache key per object (cells and backward derivations are compared by identity). */
 const ids = new WeakMap<object, number>();
 let nextId = 0;
-function idOf(o: object): number {
+
+/**
+ * A number per object, for shader cache keys (cells and backward
+ * derivations are compared by identity).
+ *
+ * @example
+ * ```ts
+ * import { LIF_CELL } from "../nn/neurons/lif.ts";
+ * cacheId(LIF_CELL) === cacheId(LIF_CELL); // true
+ * ```
+ */
+export function cacheId(o: object): number {
   let id = ids.get(o);
   if (id === undefined) ids.set(o, id = nextId++);
   return id;
 }
 
-/** Declarations of named f32 buffers at bindings 0.. and the uniforms after them. */
-function declare(buffers: readonly (readonly [string, "read" | "read_write"])[]): string {
+/** A named f32 buffer of a shader and how it is bound. */
+export type Binding = readonly [name: string, access: "read" | "read_write"];
+
+/**
+ * Declarations of named f32 buffers at bindings 0.. and the uniforms
+ * (`u: U`) after them.
+ *
+ * @example
+ * ```ts
+ * declareBuffers([["xs", "read"], ["ys", "read_write"]]);
+ * ```
+ */
+export function declareBuffers(buffers: readonly Binding[]): string {
   const lines = buffers.map(([n, access], k) => `@group(0) @binding(${k}) var<storage, ${access}> ${n}: array<f32>;`);
   lines.push(`@group(0) @binding(${buffers.length}) var<uniform> u: U;`);
   return lines.join("\n");
 }
 
-/** The shader text around a body that runs once per (sample, neuron) `i = b * N + j`. */
-function shader(buffers: readonly (readonly [string, "read" | "read_write"])[], body: string): string {
+/**
+ * The shader text around a body that runs once per (sample, neuron) `i =
+ * b * N + j` (`M = B * N`), with the cell uniforms and helpers.
+ *
+ * @example
+ * ```ts
+ * shader([["ys", "read_write"]], "ys[i] = 1.0;");
+ * ```
+ */
+export function shader(buffers: readonly Binding[], body: string): string {
   return `${CELL_UNIFORMS_WGSL}
-${declare(buffers)}
+${declareBuffers(buffers)}
 ${HELPERS}
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) g: vec3u) {
@@ -185,293 +215,102 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
 }`;
 }
 
-function used(roots: readonly Expr[], names: readonly string[]): boolean[] {
+/**
+ * Which of `names` the expressions `roots` read.
+ *
+ * @example
+ * ```ts
+ * import { symbol } from "../autodiff/cell/expr.ts";
+ * reads([symbol("a").add(1)], ["a", "b"]); // [true, false]
+ * ```
+ */
+export function reads(roots: readonly Expr[], names: readonly string[]): boolean[] {
   const reads = symbolsOf(roots);
   return names.map((n) => reads.has(n));
 }
 
-/** Loads of the parameters `roots` read (`p<k>[j]`), and their bindings. */
-function paramLoads(cell: Cell, roots: readonly Expr[]): { code: string; buffers: [string, "read"][] } {
+/**
+ * Loads of the parameters `roots` read (`p<k>[j]`), and their bindings.
+ *
+ * @example
+ * ```ts
+ * import { LIF_CELL } from "../nn/neurons/lif.ts";
+ * paramLoads(LIF_CELL, LIF_CELL.next).code; // "let s_param_beta = p0[j];"
+ * ```
+ */
+export function paramLoads(cell: Cell, roots: readonly Expr[]): { code: string; buffers: Binding[] } {
   const names = cell.spec.params.map((n) => cell.paramSymbol(n));
-  const reads = used(roots, names);
-  const buffers: [string, "read"][] = [];
+  const read = reads(roots, names);
+  const buffers: Binding[] = [];
   const code: string[] = [];
   names.forEach((n, k) => {
-    if (!reads[k]) return;
+    if (!read[k]) return;
     buffers.push([`p${k}`, "read"]);
-    code.push(`let ${local(n)} = p${k}[j];`);
+    code.push(`let ${wgslLocal(n)} = p${k}[j];`);
   });
   return { code: code.join(" "), buffers };
 }
 
-const timeIndex = "let t = select(s, u.T - 1u - s, u.rev == 1u); let off = t * M;";
+/**
+ * How the backward expressions' symbols read in WGSL (`gy`, `gsfb_`,
+ * the threshold uniform, locals).
+ *
+ * @example
+ * ```ts
+ * backwardSymbol("@gy"); // "gy"
+ * ```
+ */
+export function backwardSymbol(n: string): string {
+  if (n === THRESHOLD) return "u.thr";
+  if (n === GY) return "gy";
+  if (n === GSFB) return "gsfb_";
+  return wgslLocal(n);
+}
 
 /**
- * The forward pass of a non-recurrent cell in one dispatch: buffers
- * `xs`, `st_in<k>`, params `p<k>` in; `ys`, `st<k>` (final state) and
- * the saved residuals `r<k>` out.
+ * The expressions of the backward update: cotangents of the state, the
+ * input and the parameters.
  *
  * @example
  * ```ts
  * import { LIF_CELL } from "../nn/neurons/lif.ts";
- * forwardWholeWgsl(LIF_CELL, ["state:v"]).bindings; // ["xs", "st_in0", "p0", "ys", "st0", "r0"]
+ * import { superspike } from "../nn/axn/surrogates.ts";
+ * backwardRoots(LIF_CELL.backward(superspike().surrogate!.expr)).length; // 3
  * ```
  */
-export function forwardWholeWgsl(cell: Cell, residuals: readonly string[]): CellShader {
-  const { spec } = cell;
-  const roots = [cell.output, ...cell.next];
-  const symbol = (n: string) => (n === THRESHOLD ? "u.thr" : local(n));
-  const body = emitWgsl(roots, { symbol });
-  const params = paramLoads(cell, roots);
-  const stateVars = spec.state.map((n) => local(cell.stateSymbol(n)));
-  const buffers: [string, "read" | "read_write"][] = [
-    ["xs", "read"],
-    ...spec.state.map((_, k): [string, "read"] => [`st_in${k}`, "read"]),
-    ...params.buffers,
-    ["ys", "read_write"],
-    ...spec.state.map((_, k): [string, "read_write"] => [`st${k}`, "read_write"]),
-    ...residuals.map((_, k): [string, "read_write"] => [`r${k}`, "read_write"]),
-  ];
-  const wgsl = shader(
-    buffers,
-    `${stateVars.map((v, k) => `var ${v} = st_in${k}[i];`).join(" ")}
-  ${params.code}
-  for (var s = 0u; s < u.T; s++) {
-    ${timeIndex}
-    let ${local(X)} = xs[off + i];
-    ${residuals.map((r, k) => `r${k}[off + i] = ${local(r)};`).join(" ")}
-    ${body.code}
-    ys[off + i] = ${body.ref(cell.output)};
-    ${cell.next.map((e, k) => `${stateVars[k]} = ${body.ref(e)};`).join(" ")}
-  }
-  ${stateVars.map((v, k) => `st${k}[i] = ${v};`).join(" ")}`,
-  );
-  return { key: `cell_fwd:${idOf(cell)}:${residuals.join(",")}`, wgsl, bindings: buffers.map(([n]) => n) };
-}
-
-/**
- * A recurrent cell's spikes of step `u.t` from the current state:
- * `st<k>`, params in; `sp` `[B, N]` out.
- *
- * @example
- * ```ts
- * import { RLIF_CELL } from "../nn/neurons/rlif.ts";
- * forwardSpikesWgsl(RLIF_CELL).bindings; // ["st0", "sp"]
- * ```
- */
-export function forwardSpikesWgsl(cell: Cell): CellShader {
-  const spikeExpr = cell.spike!;
-  const symbol = (n: string) => (n === THRESHOLD ? "u.thr" : local(n));
-  const body = emitWgsl([spikeExpr], { symbol });
-  const params = paramLoads(cell, [spikeExpr]);
-  const stateNames = cell.spec.state.map((n) => cell.stateSymbol(n));
-  const reads = used([spikeExpr], stateNames);
-  const buffers: [string, "read" | "read_write"][] = [
-    ...stateNames.flatMap((_, k): [string, "read"][] => (reads[k] ? [[`st${k}`, "read"]] : [])),
-    ...params.buffers,
-    ["sp", "read_write"],
-  ];
-  const loads = stateNames.map((n, k) => (reads[k] ? `let ${local(n)} = st${k}[i];` : "")).join(" ");
-  const wgsl = shader(buffers, `${loads} ${params.code}\n    ${body.code}\n  sp[i] = ${body.ref(spikeExpr)};`);
-  return { key: `cell_fwd_spikes:${idOf(cell)}`, wgsl, bindings: buffers.map(([n]) => n) };
-}
-
-/**
- * A recurrent cell's update at step `u.t`: `xs`, `fb` (`S @ w` of this
- * step's spikes), `sp`, params in; `st<k>` updated in place, `ys` and the
- * residuals `r<k>` written at the step.
- *
- * @example
- * ```ts
- * import { RLIF_CELL } from "../nn/neurons/rlif.ts";
- * forwardUpdateWgsl(RLIF_CELL, ["state:v"]).bindings; // ["xs", "fb", "sp", "p0", "st0", "ys", "r0"]
- * ```
- */
-export function forwardUpdateWgsl(cell: Cell, residuals: readonly string[]): CellShader {
-  const { spec } = cell;
-  const roots = [cell.output, ...cell.next];
-  const symbol = (n: string) => (n === THRESHOLD ? "u.thr" : local(n));
-  const body = emitWgsl(roots, { symbol, spike: () => "sp[i]" });
-  const params = paramLoads(cell, roots);
-  const buffers: [string, "read" | "read_write"][] = [
-    ["xs", "read"],
-    ["fb", "read"],
-    ["sp", "read"],
-    ...params.buffers,
-    ...spec.state.map((_, k): [string, "read_write"] => [`st${k}`, "read_write"]),
-    ["ys", "read_write"],
-    ...residuals.map((_, k): [string, "read_write"] => [`r${k}`, "read_write"]),
-  ];
-  const wgsl = shader(
-    buffers,
-    `let t = u.t; let off = t * M;
-  let ${local(X)} = xs[off + i]; let ${local(FB)} = fb[i];
-  ${spec.state.map((n, k) => `let ${local(cell.stateSymbol(n))} = st${k}[i];`).join(" ")}
-  ${params.code}
-  ${residuals.map((r, k) => `r${k}[off + i] = ${local(r)};`).join(" ")}
-    ${body.code}
-  ys[off + i] = ${body.ref(cell.output)};
-  ${cell.next.map((e, k) => `st${k}[i] = ${body.ref(e)};`).join(" ")}`,
-  );
-  return { key: `cell_fwd_update:${idOf(cell)}:${residuals.join(",")}`, wgsl, bindings: buffers.map(([n]) => n) };
-}
-
-/** Symbol names of the backward expressions in WGSL. */
-function backwardSymbol(n: string): string {
-  if (n === THRESHOLD) return "u.thr";
-  if (n === GY) return "gy";
-  if (n === GSFB) return "gsfb_";
-  return local(n);
-}
-
-/** The expressions of the backward update: cotangents of the state, the input and the parameters. */
-function backwardRoots(b: CellBackward): Expr[] {
+export function backwardRoots(b: CellBackward): Expr[] {
   return [...b.state, b.x, ...b.params].filter((e): e is Expr => e !== null);
 }
 
-/** Loads of a backward step's residuals at `off + i`, the parameters they read and `gy`. */
-function backwardLoads(cell: Cell, b: CellBackward, roots: readonly Expr[]) {
+/**
+ * Loads of a backward step's residuals at `off + i`, the parameters the
+ * expressions `roots` read and `gy`, and their bindings.
+ *
+ * @example
+ * ```ts
+ * import { LIF_CELL } from "../nn/neurons/lif.ts";
+ * import { superspike } from "../nn/axn/surrogates.ts";
+ * const b = LIF_CELL.backward(superspike().surrogate!.expr);
+ * backwardLoads(LIF_CELL, b, backwardRoots(b)).buffers; // [["gys", "read"], ["r0", "read"], ["p0", "read"]]
+ * ```
+ */
+export function backwardLoads(
+  cell: Cell,
+  b: CellBackward,
+  roots: readonly Expr[],
+): { code: string; buffers: Binding[] } {
   const params = paramLoads(cell, roots);
-  const residualReads = used(roots, b.residuals);
+  const residualReads = reads(roots, b.residuals);
   const readsGy = symbolsOf(roots).has(GY);
-  const buffers: [string, "read"][] = [
-    ...(readsGy ? [["gys", "read"] as [string, "read"]] : []),
-    ...b.residuals.flatMap((_, k): [string, "read"][] => (residualReads[k] ? [[`r${k}`, "read"]] : [])),
+  const buffers: Binding[] = [
+    ...(readsGy ? [["gys", "read"] as const] : []),
+    ...b.residuals.flatMap((_, k): Binding[] => (residualReads[k] ? [[`r${k}`, "read"]] : [])),
     ...params.buffers,
   ];
   const code = [
     readsGy ? "let gy = gys[off + i];" : "",
-    ...b.residuals.map((r, k) => (residualReads[k] ? `let ${local(r)} = r${k}[off + i];` : "")),
+    ...b.residuals.map((r, k) => (residualReads[k] ? `let ${wgslLocal(r)} = r${k}[off + i];` : "")),
     params.code,
   ].join(" ");
   return { code, buffers };
-}
-
-/**
- * The backward pass of a non-recurrent cell in one dispatch: `gys`, the
- * final state's cotangents `lam_in<k>`, the residuals `r<k>` and params
- * in; `gx`, the initial state's cotangents `lam<k>` and the parameters'
- * per-(sample, neuron) partials `gp` (`[P, B, N]`) out.
- *
- * @example
- * ```ts
- * import { LIF_CELL } from "../nn/neurons/lif.ts";
- * import { superspike } from "../nn/axn/surrogates.ts";
- * backwardWholeWgsl(LIF_CELL, LIF_CELL.backward(superspike().surrogate!.expr)).key;
- * ```
- */
-export function backwardWholeWgsl(cell: Cell, b: CellBackward): CellShader {
-  const { spec } = cell;
-  const roots = backwardRoots(b);
-  const body = emitWgsl(roots, { symbol: backwardSymbol });
-  const loads = backwardLoads(cell, b, roots);
-  const lams = spec.state.map((n) => local(lambdaOf(n)));
-  const gps = b.params.map((_, k) => `gp${k}_`);
-  const buffers: [string, "read" | "read_write"][] = [
-    ...spec.state.map((_, k): [string, "read"] => [`lam_in${k}`, "read"]),
-    ...loads.buffers,
-    ["gx", "read_write"],
-    ...spec.state.map((_, k): [string, "read_write"] => [`lam${k}`, "read_write"]),
-    ...(spec.params.length > 0 ? [["gp", "read_write"] as [string, "read_write"]] : []),
-  ];
-  const wgsl = shader(
-    buffers,
-    `${lams.map((l, k) => `var ${l} = lam_in${k}[i];`).join(" ")}
-  ${gps.map((g) => `var ${g} = 0.0;`).join(" ")}
-  for (var s = u.T; s > 0u; s--) {
-    let s1 = s - 1u;
-    let t = select(s1, u.T - 1u - s1, u.rev == 1u); let off = t * M;
-    ${loads.code}
-    ${body.code}
-    gx[off + i] = ${b.x ? body.ref(b.x) : "0.0"};
-    ${b.state.map((e, k) => `${lams[k]} = ${e ? body.ref(e) : "0.0"};`).join(" ")}
-    ${b.params.map((e, k) => (e ? `${gps[k]} += ${body.ref(e)};` : "")).join(" ")}
-  }
-  ${lams.map((l, k) => `lam${k}[i] = ${l};`).join(" ")}
-  ${gps.map((g, k) => `gp[${k}u * M + i] = ${g};`).join(" ")}`,
-  );
-  return { key: `cell_bwd:${idOf(cell)}:${idOf(b)}`, wgsl, bindings: buffers.map(([n]) => n) };
-}
-
-/**
- * A recurrent cell's backward step `u.t`, first half: the feedback's
- * cotangent and the recomputed spikes, written at the step into `gfb` and
- * `spall` (`[T, B, N]` each); the carried cotangents `lam<k>` are read.
- *
- * @example
- * ```ts
- * import { RLIF_CELL } from "../nn/neurons/rlif.ts";
- * import { superspike } from "../nn/axn/surrogates.ts";
- * backwardFeedbackWgsl(RLIF_CELL, RLIF_CELL.backward(superspike().surrogate!.expr)).bindings;
- * ```
- */
-export function backwardFeedbackWgsl(cell: Cell, b: CellBackward): CellShader {
-  const spikeExpr = cell.spike!;
-  const roots = b.fb ? [b.fb, spikeExpr] : [spikeExpr];
-  const body = emitWgsl(roots, { symbol: backwardSymbol });
-  const loads = backwardLoads(cell, b, roots);
-  const lamNames = cell.spec.state.map((n) => lambdaOf(n));
-  const lamReads = used(roots, lamNames);
-  const buffers: [string, "read" | "read_write"][] = [
-    ...loads.buffers,
-    ...lamNames.flatMap((_, k): [string, "read"][] => (lamReads[k] ? [[`lam${k}`, "read"]] : [])),
-    ["gfb", "read_write"],
-    ["spall", "read_write"],
-  ];
-  const wgsl = shader(
-    buffers,
-    `let t = u.t; let off = t * M;
-  ${loads.code}
-  ${lamNames.map((n, k) => (lamReads[k] ? `let ${local(n)} = lam${k}[i];` : "")).join(" ")}
-    ${body.code}
-  gfb[off + i] = ${b.fb ? body.ref(b.fb) : "0.0"};
-  spall[off + i] = ${body.ref(spikeExpr)};`,
-  );
-  return { key: `cell_bwd_fb:${idOf(cell)}:${idOf(b)}`, wgsl, bindings: buffers.map(([n]) => n) };
-}
-
-/**
- * A recurrent cell's backward step `u.t`, second half: with `gsfb`
- * (`gfb @ w^T` of the step), the cotangents of the input (`gx`), of the
- * state before the step (`lam<k>`, in place) and the parameters' partials
- * (`gp`, started at the first step of the pass, `u.first`).
- *
- * @example
- * ```ts
- * import { RLIF_CELL } from "../nn/neurons/rlif.ts";
- * import { superspike } from "../nn/axn/surrogates.ts";
- * backwardUpdateWgsl(RLIF_CELL, RLIF_CELL.backward(superspike().surrogate!.expr)).bindings;
- * ```
- */
-export function backwardUpdateWgsl(cell: Cell, b: CellBackward): CellShader {
-  const { spec } = cell;
-  const roots = backwardRoots(b);
-  const body = emitWgsl(roots, { symbol: backwardSymbol });
-  const loads = backwardLoads(cell, b, roots);
-  const readsGsfb = symbolsOf(roots).has(GSFB);
-  const buffers: [string, "read" | "read_write"][] = [
-    ...loads.buffers,
-    ...(readsGsfb ? [["gsfb", "read"] as [string, "read"]] : []),
-    ["gx", "read_write"],
-    ...spec.state.map((_, k): [string, "read_write"] => [`lam${k}`, "read_write"]),
-    ...(spec.params.length > 0 ? [["gp", "read_write"] as [string, "read_write"]] : []),
-  ];
-  const wgsl = shader(
-    buffers,
-    `let t = u.t; let off = t * M;
-  ${loads.code}
-  ${readsGsfb ? "let gsfb_ = gsfb[i];" : ""}
-  ${spec.state.map((n, k) => `let ${local(lambdaOf(n))} = lam${k}[i];`).join(" ")}
-    ${body.code}
-  gx[off + i] = ${b.x ? body.ref(b.x) : "0.0"};
-  ${b.state.map((e, k) => `lam${k}[i] = ${e ? body.ref(e) : "0.0"};`).join(" ")}
-  ${
-      b.params.map((e, k) => {
-        // The partials start at the pass's first step (the buffer is uninitialised before it).
-        const at = `gp[${k}u * M + i]`;
-        return `${at} = select(${at}, 0.0, u.first == 1u) + ${e ? body.ref(e) : "0.0"};`;
-      }).join(" ")
-    }`,
-  );
-  return { key: `cell_bwd_update:${idOf(cell)}:${idOf(b)}`, wgsl, bindings: buffers.map(([n]) => n) };
 }

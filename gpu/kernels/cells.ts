@@ -23,12 +23,11 @@ import {
   backwardFeedbackWgsl,
   backwardUpdateWgsl,
   backwardWholeWgsl,
-  type CellShader,
-  cellUniforms,
   forwardSpikesWgsl,
   forwardUpdateWgsl,
   forwardWholeWgsl,
-} from "../cell_wgsl.ts";
+} from "../cell_shaders.ts";
+import { type CellShader, cellUniforms } from "../cell_wgsl.ts";
 import { dispatch, grid, handleOf, outputFor, registerGpuKernel } from "../dispatch.ts";
 import { blockProduct, copyWords, fillWords, sumOverBatch, weightGradient } from "./cell_products.ts";
 
