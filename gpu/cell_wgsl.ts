@@ -65,8 +65,11 @@ export function f32Literal(value: number): string {
 
 const NAN = "bitcast<f32>(0x7fc00000u)";
 
-/** Helpers the generated code calls (WGSL's own tanh overflows to NaN on some devices). */
-const HELPERS = `
+/**
+ * Helper functions the generated code calls (`tanh_`, `sigmoid_`, NaN-propagating `max_`/`min_`,
+ * `bool_`); WGSL's own tanh overflows to NaN on some devices.
+ */
+export const CELL_HELPERS_WGSL = `
 fn tanh_(x: f32) -> f32 { let e = exp(-2.0 * abs(x)); return sign(x) * (1.0 - e) / (1.0 + e); }
 fn sigmoid_(x: f32) -> f32 { return select(exp(x) / (1.0 + exp(x)), 1.0 / (1.0 + exp(-x)), x >= 0.0); }
 fn max_(a: f32, b: f32) -> f32 { return select(select(b, a, a > b), ${NAN}, a != a || b != b); }
@@ -204,7 +207,7 @@ export function declareBuffers(buffers: readonly Binding[]): string {
 export function shader(buffers: readonly Binding[], body: string): string {
   return `${CELL_UNIFORMS_WGSL}
 ${declareBuffers(buffers)}
-${HELPERS}
+${CELL_HELPERS_WGSL}
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) g: vec3u) {
   let i = g.x + g.y * u.stride;

@@ -5,7 +5,8 @@
  * backward pass (cotangents of the inputs, the initial state, every
  * parameter and the recurrent weights), forward and reverse, recurrent
  * cells with one and with several weight blocks (a population folded into
- * the neurons, as `vmap` calls it), and `vmap` itself.
+ * the neurons, as `vmap` calls it), on both recurrent paths (resident in a
+ * workgroup, and step by step), and `vmap` itself.
  *
  * Spikes must be equal exactly; membranes and gradients agree within
  * 1e-4 of `max(1, |cpu|)` (the device's exp and sums differ in the last
@@ -24,6 +25,7 @@ import {
   CELL_SEQUENCE_BACKWARD,
   type CellSequenceParams,
 } from "../autodiff/cell/sequence.ts";
+import { recurrentPath } from "../gpu/kernels/cells.ts";
 import { GPU_UNAVAILABLE, on, uniformValues } from "./support/gpu.ts";
 
 const skip = GPU_UNAVAILABLE ?? false;
@@ -168,6 +170,34 @@ describe("webgpu cell sequences equal the CPU's (float32)", () => {
     compare({ cell: nn.NEURON_MODELS.LIF.cell, surrogate: "superspike", T: 3, B: 75, N: 4, seed: 6 });
     compare({ cell: nn.NEURON_MODELS.RLIF.cell, surrogate: "superspike", T: 3, B: 25, N: 12, seed: 7 });
   });
+
+  test("RLIF: a block of 300 neurons (more than one per invocation of the resident workgroup)", { skip }, () => {
+    compare({ cell: nn.NEURON_MODELS.RLIF.cell, surrogate: "superspike", T: 3, B: 2, N: 300, seed: 10 });
+  });
+});
+
+describe("webgpu recurrent cells step by step (the path of blocks too large to stay resident)", () => {
+  /** Runs `fn` with every recurrent block taking the per-step path. */
+  const stepwise = (fn: () => void) => () => {
+    const saved = recurrentPath.residentMaxBlock;
+    recurrentPath.residentMaxBlock = 0;
+    try {
+      fn();
+    } finally {
+      recurrentPath.residentMaxBlock = saved;
+    }
+  };
+  for (const { name, cell } of MODELS.filter((m) => m.cell.spec.recurrent)) {
+    test(
+      `${name}: forward, reverse, and 3 blocks`,
+      { skip },
+      stepwise(() => {
+        compare({ cell, surrogate: "superspike", ...small, seed: 11 });
+        compare({ cell, surrogate: "sigmoid", ...small, reverse: true, seed: 12 });
+        compare({ cell, surrogate: "boxcar", T: 4, B: 2, N: 12, G: 3, seed: 13 });
+      }),
+    );
+  }
 });
 
 describe("webgpu cell sequences under vmap", () => {

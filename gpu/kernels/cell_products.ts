@@ -156,6 +156,39 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 }
 
 /**
+ * `out[g, k, l] = w[g, l, k]`: each block of `[G, Ng, Ng]` weights
+ * transposed (the resident backward pass reads `w^T` row by row).
+ *
+ * @example
+ * ```ts
+ * transposeBlocks(w, wT, { G: 2, Ng: 8 });
+ * ```
+ */
+export function transposeBlocks(w: GpuHandle, out: GpuHandle, { G, Ng }: { G: number; Ng: number }): void {
+  const n = G * Ng * Ng;
+  const g = grid(n);
+  dispatch(
+    "cell_transpose_blocks",
+    () =>
+      `struct U { n: u32, Ng: u32, stride: u32 }
+@group(0) @binding(0) var<storage, read> w: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<uniform> u: U;
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.x + gid.y * u.stride;
+  if (i >= u.n) { return; }
+  let per = u.Ng * u.Ng;
+  let r = i % per;
+  out[i] = w[i - r + (r % u.Ng) * u.Ng + r / u.Ng];
+}`,
+    [w, out],
+    new Uint32Array([n, Ng, g.stride]),
+    g.workgroups,
+  );
+}
+
+/**
  * Copies `n` 32-bit words from `src` to `dst` inside the compute pass (a
  * buffer copy would end it).
  *

@@ -3,11 +3,13 @@
  * (float32), running the shaders `gpu/cell_wgsl.ts` generates from a
  * cell's expressions. A non-recurrent cell is one dispatch forward and
  * one backward (plus one per parameter summing its partials over the
- * batch). A recurrent cell is three dispatches per step, all queued in
- * the same batch: spikes, block product `S @ w`, update (backward: the
- * feedback's cotangent, `g @ w^T`, update), and at the end the weights'
- * cotangent `S^T @ gfb` over every step. Donation is ignored: outputs are
- * always new buffers.
+ * batch). A recurrent cell whose weight blocks fit a workgroup
+ * (`cell_resident_shaders.ts`) is one dispatch per direction too; larger
+ * blocks take three dispatches per step, all queued in the same batch:
+ * spikes, block product `S @ w`, update (backward: the feedback's
+ * cotangent, `g @ w^T`, update). Backward, the weights' cotangent
+ * `S^T @ gfb` over every step comes at the end. Donation is ignored:
+ * outputs are always new buffers.
  *
  * @module
  */
@@ -29,7 +31,28 @@ import {
 } from "../cell_shaders.ts";
 import { type CellShader, cellUniforms } from "../cell_wgsl.ts";
 import { dispatch, grid, handleOf, outputFor, registerGpuKernel } from "../dispatch.ts";
-import { blockProduct, copyWords, fillWords, sumOverBatch, weightGradient } from "./cell_products.ts";
+import {
+  RESIDENT_MAX_BLOCK,
+  residentBackwardWgsl,
+  residentCapacity,
+  residentForwardWgsl,
+  residentLaunch,
+} from "../cell_resident_shaders.ts";
+import { blockProduct, copyWords, fillWords, sumOverBatch, transposeBlocks, weightGradient } from "./cell_products.ts";
+
+/**
+ * Which path a recurrent cell takes: blocks of at most `residentMaxBlock`
+ * neurons run resident in a workgroup (one dispatch per direction), larger
+ * ones step by step (three dispatches a step). Tests lower it to 0 to run
+ * the per-step path on small cells.
+ */
+export const recurrentPath: { residentMaxBlock: number } = { residentMaxBlock: RESIDENT_MAX_BLOCK };
+
+/** Dispatches a resident shader: one workgroup per (sample, block). */
+function runResident(shader: CellShader, buffers: Record<string, GpuHandle>, c: Call, G: number): void {
+  const launch = residentLaunch({ ...c, G });
+  dispatch(shader.key, () => shader.wgsl, bound(shader, buffers), launch.uniforms, launch.workgroups);
+}
 
 /** Sizes and constants of one call. */
 interface Call {
@@ -40,18 +63,22 @@ interface Call {
   readonly threshold: number;
 }
 
-/** Dispatches `shader` over the `B * N` (sample, neuron) pairs with its named buffers. */
-function run(shader: CellShader, buffers: Record<string, GpuHandle>, c: Call, t = 0, first = false): void {
-  const g = grid(c.B * c.N);
-  const bound = shader.bindings.map((name) => {
+/** The handles of a shader's named buffers, in binding order. */
+function bound(shader: CellShader, buffers: Record<string, GpuHandle>): GpuHandle[] {
+  return shader.bindings.map((name) => {
     const h = buffers[name];
     if (h === undefined) throw new Error(`webgpu: internal: cell shader ${shader.key} needs a buffer "${name}"`);
     return h;
   });
+}
+
+/** Dispatches `shader` over the `B * N` (sample, neuron) pairs with its named buffers. */
+function run(shader: CellShader, buffers: Record<string, GpuHandle>, c: Call, t = 0, first = false): void {
+  const g = grid(c.B * c.N);
   dispatch(
     shader.key,
     () => shader.wgsl,
-    bound,
+    bound(shader, buffers),
     cellUniforms({ ...c, t, first, stride: g.stride }),
     g.workgroups,
   );
@@ -96,6 +123,10 @@ registerGpuKernel<CellSequenceParams>("cell_sequence", (inputs, p, avals): DataH
   }
   const w = inputs[inputs.length - 1];
   const [G, Ng] = w.shape;
+  if (Ng <= recurrentPath.residentMaxBlock) {
+    runResident(residentForwardWgsl(cell, names, residentCapacity(Ng)), { ...buffers, w: handleOf(w) }, c, G);
+    return [ys, ...state, ...residuals];
+  }
   const sp = outputFor({ shape: [M], dtype: "float32" });
   const fb = outputFor({ shape: [M], dtype: "float32" });
   stateIn.forEach((s, k) => copyWords(handleOf(s), state[k], M));
@@ -142,15 +173,21 @@ registerGpuKernel<CellBackwardParams>("cell_sequence_backward", (inputs, p, aval
     const [G, Ng] = w.shape;
     const gfb = outputFor({ shape: [T * M], dtype: "float32" });
     const spall = outputFor({ shape: [T * M], dtype: "float32" });
-    const gsfb = outputFor({ shape: [M], dtype: "float32" });
-    lamIn.forEach((l, k) => copyWords(handleOf(l), lam[k], M));
-    const feedback = backwardFeedbackWgsl(cell, b), update = backwardUpdateWgsl(cell, b);
-    const all = { ...buffers, gfb, spall, gsfb };
-    for (let s = T - 1; s >= 0; s--) {
-      const t = p.reverse ? T - 1 - s : s;
-      run(feedback, all, c, t);
-      blockProduct(gfb, t * M, handleOf(w), gsfb, { B, G, Ng, transpose: true });
-      run(update, all, c, t, s === T - 1);
+    if (Ng <= recurrentPath.residentMaxBlock) {
+      const wT = outputFor(w);
+      transposeBlocks(handleOf(w), wT, { G, Ng });
+      runResident(residentBackwardWgsl(cell, b, residentCapacity(Ng)), { ...buffers, gfb, spall, wT }, c, G);
+    } else {
+      const gsfb = outputFor({ shape: [M], dtype: "float32" });
+      lamIn.forEach((l, k) => copyWords(handleOf(l), lam[k], M));
+      const feedback = backwardFeedbackWgsl(cell, b), update = backwardUpdateWgsl(cell, b);
+      const all = { ...buffers, gfb, spall, gsfb };
+      for (let s = T - 1; s >= 0; s--) {
+        const t = p.reverse ? T - 1 - s : s;
+        run(feedback, all, c, t);
+        blockProduct(gfb, t * M, handleOf(w), gsfb, { B, G, Ng, transpose: true });
+        run(update, all, c, t, s === T - 1);
+      }
     }
     const out = outputFor(avals[avals.length - 1]);
     if (p.needW && T > 0) weightGradient(spall, gfb, out, { rows: T * B, G, Ng });
