@@ -6,13 +6,19 @@
  * barrier computes each neuron's feedback `S @ w` (backward `g @ w^T`,
  * from the transposed weights) and its update. A dispatch costs the
  * runtime about 0.1 ms (measured on an H200 under Deno), so the per-step
- * path's three dispatches a step would dominate a sequence; here a step
- * costs two barriers.
+ * path's three dispatches a step dominate small blocks; here a step costs
+ * two barriers. But only `B * G` workgroups run, each looping over its
+ * block for every neuron: measured on an H200 (RLIF, B = 16, 256
+ * invocations a workgroup), a block of 1024 took 0.4 ms a step forward
+ * and 0.9 ms backward against about 1.3 ms either way step by step, and a
+ * block of 4096 was several times slower than step by step; hence the
+ * limit.
  *
  * The feedback sums run in the same order as the per-step block product
  * (`cell_products.ts`), skipping zeros (a spike that did not fire adds
  * nothing): both paths give the same numbers. Invocations of a workgroup
- * take neurons `k = lid, lid + 256, ...`; state and carried cotangents
+ * take neurons `k = lid, lid + W, ...` (`W` invocations a workgroup, up
+ * to one per neuron of the block); state and carried cotangents
  * stay in their output buffers between steps.
  *
  * @module
@@ -34,8 +40,8 @@ import {
   wgslLocal,
 } from "./cell_wgsl.ts";
 
-/** The largest weight block that stays resident: its spikes or cotangents fill WebGPU's guaranteed 16 KiB of workgroup memory. */
-export const RESIDENT_MAX_BLOCK = 4096;
+/** The largest weight block that stays resident (see the module doc); larger ones go step by step. */
+export const RESIDENT_MAX_BLOCK = 1024;
 
 /** Uniforms of the resident shaders: the cell uniforms' layout, with the block size and the grid's row length. */
 const UNIFORMS_WGSL = `struct U { T: u32, B: u32, N: u32, rev: u32, Ng: u32, rows: u32, pad: u32, thr: f32 }`;
@@ -82,12 +88,28 @@ export function residentCapacity(Ng: number): number {
   return cap;
 }
 
-function residentShader(buffers: readonly Binding[], capacity: number, body: string): string {
+/**
+ * Invocations per workgroup for blocks of `Ng` neurons: one per neuron up
+ * to the device's limit, a power of two from 256 (the workgroup array's
+ * length, {@link residentCapacity}, is never smaller).
+ *
+ * @example
+ * ```ts
+ * residentThreads(300, 1024); // 512
+ * ```
+ */
+export function residentThreads(Ng: number, limit: number): number {
+  let w = 256;
+  while (w < Ng && w * 2 <= Math.min(limit, 1024)) w *= 2;
+  return w;
+}
+
+function residentShader(buffers: readonly Binding[], capacity: number, threads: number, body: string): string {
   return `${UNIFORMS_WGSL}
 ${declareBuffers(buffers)}
 ${CELL_HELPERS_WGSL}
 var<workgroup> sh: array<f32, ${capacity}>;
-@compute @workgroup_size(256)
+@compute @workgroup_size(${threads})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let block = wg.x + wg.y * u.rows;
   let G = u.N / u.Ng;
@@ -102,9 +124,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
 }
 
 /** A loop over this invocation's neurons of the block, with `j` (neuron) and `i` (sample, neuron). */
-function eachNeuron(body: string): string {
+function eachNeuron(threads: number, body: string): string {
   return `if (live) {
-    for (var k = lid.x; k < u.Ng; k += 256u) {
+    for (var k = lid.x; k < u.Ng; k += ${threads}u) {
       let j = g * u.Ng + k;
       let i = b * u.N + j;
       ${body}
@@ -119,10 +141,15 @@ function eachNeuron(body: string): string {
  * @example
  * ```ts
  * import { RLIF_CELL } from "../nn/neurons/rlif.ts";
- * residentForwardWgsl(RLIF_CELL, ["state:v"], 256).bindings; // ["xs", "st_in0", "p0", "w", "ys", "st0", "r0"]
+ * residentForwardWgsl(RLIF_CELL, ["state:v"], 256, 256).bindings; // ["xs", "st_in0", "p0", "w", "ys", "st0", "r0"]
  * ```
  */
-export function residentForwardWgsl(cell: Cell, residuals: readonly string[], capacity: number): CellShader {
+export function residentForwardWgsl(
+  cell: Cell,
+  residuals: readonly string[],
+  capacity: number,
+  threads: number,
+): CellShader {
   const { spec } = cell;
   const spikeExpr = cell.spike!;
   const roots = [cell.output, ...cell.next];
@@ -144,19 +171,25 @@ export function residentForwardWgsl(cell: Cell, residuals: readonly string[], ca
   const wgsl = residentShader(
     buffers,
     capacity,
-    `${eachNeuron(spec.state.map((_, k) => `st${k}[i] = st_in${k}[i];`).join(" "))}
+    threads,
+    `${eachNeuron(threads, spec.state.map((_, k) => `st${k}[i] = st_in${k}[i];`).join(" "))}
   for (var s = 0u; s < u.T; s++) {
     let t = select(s, u.T - 1u - s, u.rev == 1u);
     let off = t * M;
     ${
-      eachNeuron(`${stateNames.map((n, k) => (spikeReads[k] ? `let ${wgslLocal(n)} = st${k}[i];` : "")).join(" ")}
+      eachNeuron(
+        threads,
+        `${stateNames.map((n, k) => (spikeReads[k] ? `let ${wgslLocal(n)} = st${k}[i];` : "")).join(" ")}
       ${params.code}
       ${spikeBody.code}
-      sh[k] = ${spikeBody.ref(spikeExpr)};`)
+      sh[k] = ${spikeBody.ref(spikeExpr)};`,
+      )
     }
     workgroupBarrier();
     ${
-      eachNeuron(`var fb = 0.0;
+      eachNeuron(
+        threads,
+        `var fb = 0.0;
       for (var l = 0u; l < u.Ng; l++) { let sv = sh[l]; if (sv != 0.0) { fb += sv * w[wBase + l * u.Ng + k]; } }
       let spk = sh[k];
       let ${wgslLocal(X)} = xs[off + i];
@@ -166,12 +199,13 @@ export function residentForwardWgsl(cell: Cell, residuals: readonly string[], ca
       ${residuals.map((r, k) => `r${k}[off + i] = ${wgslLocal(r)};`).join(" ")}
       ${body.code}
       ys[off + i] = ${body.ref(cell.output)};
-      ${cell.next.map((e, k) => `st${k}[i] = ${body.ref(e)};`).join(" ")}`)
+      ${cell.next.map((e, k) => `st${k}[i] = ${body.ref(e)};`).join(" ")}`,
+      )
     }
     workgroupBarrier();
   }`,
   );
-  const key = `cell_resident_fwd:${cacheId(cell)}:${residuals.join(",")}:${capacity}`;
+  const key = `cell_resident_fwd:${cacheId(cell)}:${residuals.join(",")}:${capacity}:${threads}`;
   return { key, wgsl, bindings: buffers.map(([n]) => n) };
 }
 
@@ -186,10 +220,10 @@ export function residentForwardWgsl(cell: Cell, residuals: readonly string[], ca
  * ```ts
  * import { RLIF_CELL } from "../nn/neurons/rlif.ts";
  * import { superspike } from "../nn/axn/surrogates.ts";
- * residentBackwardWgsl(RLIF_CELL, RLIF_CELL.backward(superspike().surrogate!.expr), 256).key;
+ * residentBackwardWgsl(RLIF_CELL, RLIF_CELL.backward(superspike().surrogate!.expr), 256, 256).key;
  * ```
  */
-export function residentBackwardWgsl(cell: Cell, b: CellBackward, capacity: number): CellShader {
+export function residentBackwardWgsl(cell: Cell, b: CellBackward, capacity: number, threads: number): CellShader {
   const { spec } = cell;
   const spikeExpr = cell.spike!;
   const fbRoots = b.fb ? [b.fb, spikeExpr] : [spikeExpr];
@@ -219,23 +253,29 @@ export function residentBackwardWgsl(cell: Cell, b: CellBackward, capacity: numb
   const wgsl = residentShader(
     buffers,
     capacity,
-    `${eachNeuron(spec.state.map((_, k) => `lam${k}[i] = lam_in${k}[i];`).join(" "))}
+    threads,
+    `${eachNeuron(threads, spec.state.map((_, k) => `lam${k}[i] = lam_in${k}[i];`).join(" "))}
   for (var s = u.T; s > 0u; s--) {
     let s1 = s - 1u;
     let t = select(s1, u.T - 1u - s1, u.rev == 1u);
     let off = t * M;
     ${
-      eachNeuron(`${fbLoads.code}
+      eachNeuron(
+        threads,
+        `${fbLoads.code}
       ${lamNames.map((n, k) => (fbLams[k] ? `let ${wgslLocal(n)} = lam${k}[i];` : "")).join(" ")}
       ${fbBody.code}
       let gfbv = ${b.fb ? fbBody.ref(b.fb) : "0.0"};
       gfb[off + i] = gfbv;
       spall[off + i] = ${fbBody.ref(spikeExpr)};
-      sh[k] = gfbv;`)
+      sh[k] = gfbv;`,
+      )
     }
     workgroupBarrier();
     ${
-      eachNeuron(`var gs = 0.0;
+      eachNeuron(
+        threads,
+        `var gs = 0.0;
       for (var q = 0u; q < u.Ng; q++) { let gv = sh[q]; if (gv != 0.0) { gs += gv * wT[wBase + q * u.Ng + k]; } }
       ${readsGsfb ? "let gsfb_ = gs;" : ""}
       ${loads.code}
@@ -243,13 +283,14 @@ export function residentBackwardWgsl(cell: Cell, b: CellBackward, capacity: numb
       ${body.code}
       gx[off + i] = ${b.x ? body.ref(b.x) : "0.0"};
       ${b.state.map((e, k) => `lam${k}[i] = ${e ? body.ref(e) : "0.0"};`).join(" ")}
-      ${gradients.join(" ")}`)
+      ${gradients.join(" ")}`,
+      )
     }
     workgroupBarrier();
   }`,
   );
   return {
-    key: `cell_resident_bwd:${cacheId(cell)}:${cacheId(b)}:${capacity}`,
+    key: `cell_resident_bwd:${cacheId(cell)}:${cacheId(b)}:${capacity}:${threads}`,
     wgsl,
     bindings: buffers.map(([n]) => n),
   };

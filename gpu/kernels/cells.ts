@@ -37,7 +37,9 @@ import {
   residentCapacity,
   residentForwardWgsl,
   residentLaunch,
+  residentThreads,
 } from "../cell_resident_shaders.ts";
+import { deviceClient } from "../backend.ts";
 import { blockProduct, copyWords, fillWords, sumOverBatch, transposeBlocks, weightGradient } from "./cell_products.ts";
 
 /**
@@ -47,6 +49,11 @@ import { blockProduct, copyWords, fillWords, sumOverBatch, transposeBlocks, weig
  * the per-step path on small cells.
  */
 export const recurrentPath: { residentMaxBlock: number } = { residentMaxBlock: RESIDENT_MAX_BLOCK };
+
+/** Invocations per resident workgroup for blocks of `Ng` neurons, within the device's limit. */
+function threadsFor(Ng: number): number {
+  return residentThreads(Ng, deviceClient().info.limits.maxComputeInvocationsPerWorkgroup ?? 256);
+}
 
 /** Dispatches a resident shader: one workgroup per (sample, block). */
 function runResident(shader: CellShader, buffers: Record<string, GpuHandle>, c: Call, G: number): void {
@@ -124,7 +131,8 @@ registerGpuKernel<CellSequenceParams>("cell_sequence", (inputs, p, avals): DataH
   const w = inputs[inputs.length - 1];
   const [G, Ng] = w.shape;
   if (Ng <= recurrentPath.residentMaxBlock) {
-    runResident(residentForwardWgsl(cell, names, residentCapacity(Ng)), { ...buffers, w: handleOf(w) }, c, G);
+    const shader = residentForwardWgsl(cell, names, residentCapacity(Ng), threadsFor(Ng));
+    runResident(shader, { ...buffers, w: handleOf(w) }, c, G);
     return [ys, ...state, ...residuals];
   }
   const sp = outputFor({ shape: [M], dtype: "float32" });
@@ -176,7 +184,8 @@ registerGpuKernel<CellBackwardParams>("cell_sequence_backward", (inputs, p, aval
     if (Ng <= recurrentPath.residentMaxBlock) {
       const wT = outputFor(w);
       transposeBlocks(handleOf(w), wT, { G, Ng });
-      runResident(residentBackwardWgsl(cell, b, residentCapacity(Ng)), { ...buffers, gfb, spall, wT }, c, G);
+      const shader = residentBackwardWgsl(cell, b, residentCapacity(Ng), threadsFor(Ng));
+      runResident(shader, { ...buffers, gfb, spall, wT }, c, G);
     } else {
       const gsfb = outputFor({ shape: [M], dtype: "float32" });
       lamIn.forEach((l, k) => copyWords(handleOf(l), lam[k], M));
