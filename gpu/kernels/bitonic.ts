@@ -122,7 +122,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
  *
  * @example
  * ```ts
- * sortPairs(pairs, 4, sortLength(100));
+ * import { newBuffer } from "../backend.ts";
+ * const P = sortLength(100); // 512
+ * sortPairs(newBuffer(4 * P * 2), 4, P); // 4 segments of 512 (key, index) pairs
  * ```
  */
 export function sortPairs(pairs: GpuHandle, segments: number, P: number): void {

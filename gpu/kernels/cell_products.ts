@@ -21,6 +21,8 @@ import { dispatch, grid } from "../dispatch.ts";
  *
  * @example
  * ```ts
+ * import { newBuffer } from "../backend.ts";
+ * const [spikes, w, feedback] = [newBuffer(16), newBuffer(64), newBuffer(16)];
  * blockProduct(spikes, 0, w, feedback, { B: 2, G: 1, Ng: 8, transpose: false });
  * ```
  */
@@ -72,6 +74,8 @@ const TILE = 16;
  *
  * @example
  * ```ts
+ * import { newBuffer } from "../backend.ts";
+ * const [spikes, gfb, gw] = [newBuffer(80), newBuffer(80), newBuffer(64)];
  * weightGradient(spikes, gfb, gw, { rows: 10, G: 1, Ng: 8 });
  * ```
  */
@@ -124,6 +128,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
  *
  * @example
  * ```ts
+ * import { newBuffer } from "../backend.ts";
+ * const [partials, gBeta] = [newBuffer(64), newBuffer(16)];
  * sumOverBatch(partials, 0, gBeta, { B: 4, N: 16 });
  * ```
  */
@@ -161,6 +167,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
  *
  * @example
  * ```ts
+ * import { newBuffer } from "../backend.ts";
+ * const [w, wT] = [newBuffer(128), newBuffer(128)];
  * transposeBlocks(w, wT, { G: 2, Ng: 8 });
  * ```
  */
@@ -194,6 +202,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
  *
  * @example
  * ```ts
+ * import { newBuffer } from "../backend.ts";
+ * const [initialState, state] = [newBuffer(32), newBuffer(32)];
  * copyWords(initialState, state, 32);
  * ```
  */
@@ -222,7 +232,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
  *
  * @example
  * ```ts
- * fillWords(gw, 64, 0);
+ * import { newBuffer } from "../backend.ts";
+ * fillWords(newBuffer(64), 64, 0);
  * ```
  */
 export function fillWords(dst: GpuHandle, n: number, word: number): void {
