@@ -24,6 +24,7 @@ import {
   stridedUniforms,
   stridedUniformsWgsl,
 } from "./indexing.ts";
+import { LOG_WGSL } from "./log_wgsl.ts";
 import { ERF_WGSL, ERFINV_WGSL } from "./special_functions.ts";
 
 /** A NaN in WGSL (a literal NaN is not allowed). */
@@ -63,7 +64,6 @@ const UNARY_INT: Record<string, (t: string) => string> = {
 /** Helper functions the f32 formulas call. */
 const F32_HELPERS = `
 fn tanh_(x: f32) -> f32 { let e = exp(-2.0 * abs(x)); return sign(x) * (1.0 - e) / (1.0 + e); }
-fn log1p_(x: f32) -> f32 { let u = 1.0 + x; if (u == 1.0) { return x; } return log(u) * (x / (u - 1.0)); }
 fn expm1_(x: f32) -> f32 {
   let u = exp(x);
   if (u == 1.0) { return x; }
@@ -74,6 +74,7 @@ fn expm1_(x: f32) -> f32 {
 }
 ${ERF_WGSL}
 ${ERFINV_WGSL}
+${LOG_WGSL}
 `;
 
 /** How an operand is read: the same index as the output, its one element, or through strides. */

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import "./adam.ts";
+import "./cells.ts";
 import "./elementwise.ts";
 import "./reduce.ts";
 import "./layout.ts";
@@ -11,3 +13,5 @@ import "./gather.ts";
 import "./window.ts";
 import "./conv.ts";
 import "./matmul.ts";
+import "./random.ts";
+import "./random_shuffle.ts";
