@@ -119,6 +119,35 @@ function deviceToHost(data: ArrayBuffer, x: KernelTensor): TypedArray {
  * await initWebGPU(); // registers webgpuBackend
  * ```
  */
+/**
+ * How one read is carried out: the buffer actually read (the target, or a
+ * copy with more behind it), what to do with the bytes, and what to
+ * release after. `value_checks.ts` installs the planner that brings the
+ * verdicts of pending value checks back with every read.
+ */
+export interface ReadPlan {
+  /** The buffer to read. */
+  readonly handle: GpuHandle;
+  /** Checks the bytes read (may throw) and returns them. */
+  finish(data: ArrayBuffer): ArrayBuffer;
+  /** Frees what the plan made. */
+  release(): void;
+}
+
+let planRead = (handle: GpuHandle): ReadPlan => ({ handle, finish: (d) => d, release: () => {} });
+
+/**
+ * Installs the read planner (see {@link ReadPlan}).
+ *
+ * @example
+ * ```ts
+ * setReadPlanner((handle) => ({ handle, finish: (d) => d, release: () => {} }));
+ * ```
+ */
+export function setReadPlanner(planner: (target: GpuHandle) => ReadPlan): void {
+  planRead = planner;
+}
+
 export const webgpuBackend: Backend = {
   name: WEBGPU,
   upload(values: TypedArray, dtype: DType): DataHandle {
@@ -128,10 +157,20 @@ export const webgpuBackend: Backend = {
   readSync(x: KernelTensor): TypedArray {
     const c = deviceClient();
     if (!c.canReadSync) return c.readSync(x.handle as GpuHandle) as never;
-    return deviceToHost(c.readSync(x.handle as GpuHandle), x);
+    const plan = planRead(x.handle as GpuHandle);
+    try {
+      return deviceToHost(plan.finish(c.readSync(plan.handle)), x);
+    } finally {
+      plan.release();
+    }
   },
   async read(x: KernelTensor): Promise<TypedArray> {
-    return deviceToHost(await deviceClient().read(x.handle as GpuHandle), x);
+    const plan = planRead(x.handle as GpuHandle);
+    try {
+      return deviceToHost(plan.finish(await deviceClient().read(plan.handle)), x);
+    } finally {
+      plan.release();
+    }
   },
   dispose(handle: DataHandle): void {
     const h = handle as GpuHandle;

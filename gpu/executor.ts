@@ -72,7 +72,13 @@ export class Executor {
           break;
         case "copy":
           this.#endPass();
-          this.#encoderNow().copyBufferToBuffer(this.#get(c.src), 0, this.#get(c.dst), 0, c.bytes);
+          this.#encoderNow().copyBufferToBuffer(
+            this.#get(c.src),
+            c.srcOffset ?? 0,
+            this.#get(c.dst),
+            c.dstOffset ?? 0,
+            c.bytes,
+          );
           break;
         case "free":
           this.#free(c.id);

@@ -37,8 +37,15 @@ export type Command =
     readonly uniforms?: ArrayBuffer;
     readonly workgroups: readonly [number, number, number];
   }
-  /** `bytes` bytes from `src` to `dst`. */
-  | { readonly op: "copy"; readonly src: number; readonly dst: number; readonly bytes: number }
+  /** `bytes` bytes from `src` (at `srcOffset`, default 0) to `dst` (at `dstOffset`). */
+  | {
+    readonly op: "copy";
+    readonly src: number;
+    readonly dst: number;
+    readonly bytes: number;
+    readonly srcOffset?: number;
+    readonly dstOffset?: number;
+  }
   /** The buffer is no longer used (its storage is reused once the work already encoded has been submitted). */
   | { readonly op: "free"; readonly id: number }
   /** Reads a buffer back; the result is posted with `token` (or written into `shared` for a synchronous read). */

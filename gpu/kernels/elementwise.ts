@@ -1,8 +1,7 @@
 /**
  * WGSL kernels of the element-wise primitives: unary math, broadcast
  * binary ops and comparisons, `where`, dtype casts (XLA's saturating
- * float-to-int conversion, as on the CPU), and `check_values` (the
- * identity here: the device cannot throw). Each shader is generated per
+ * float-to-int conversion, as on the CPU). Each shader is generated per
  * op, dtype and operand layout (contiguous, scalar or strided through
  * broadcasting) and cached by that key.
  *
@@ -264,7 +263,19 @@ fn ipow_(x: ${t}, y: ${t}) -> ${t} {
   }; }
   return r;
 }
-fn mod_(x: ${t}, y: ${t}) -> ${t} { if (y == ${z}) { return x; } let r = x % y; return select(r, r + y, r != ${z} && ((r < ${z}) != (y < ${z}))); }`;
+${
+    t === "i32"
+      // Remainders of magnitudes in u32: the software adapter's GL path gets i32 % wrong for a negative divisor (-3 % -2 gave -3).
+      ? `fn mod_(x: i32, y: i32) -> i32 {
+  if (y == 0) { return x; }
+  let ax = select(bitcast<u32>(x), 0u - bitcast<u32>(x), x < 0);
+  let ay = select(bitcast<u32>(y), 0u - bitcast<u32>(y), y < 0);
+  let m = bitcast<i32>(ax % ay);
+  let r = select(m, -m, x < 0);
+  return select(r, r + y, r != 0 && ((r < 0) != (y < 0)));
+}`
+      : ""
+  }`;
 }
 
 const BINARY_OPS = [
@@ -325,6 +336,3 @@ registerGpuKernel<CastParams>("cast", ([x], { dtype }, [out]) => {
   const helper = `fn op_(x: ${t}) -> ${o} { return ${castExpr(x.dtype, dtype)}; }`;
   return [elementwise(`cast:${x.dtype}:${dtype}`, [operand(x)], out.shape, o, "op_(v0)", helper)];
 });
-
-// The device cannot throw: values pass through unchecked (the CPU checks them).
-registerGpuKernel<unknown>("check_values", ([x]) => [x.handle]);

@@ -15,3 +15,4 @@ import "./conv.ts";
 import "./matmul.ts";
 import "./random.ts";
 import "./random_shuffle.ts";
+import "../value_checks.ts";

@@ -86,5 +86,31 @@ export function test(name: string, optionsOrFn: nodeTest.TestOptions | Fn, maybe
   else nodeTest.test(name, optionsOrFn, guarded(maybeFn!));
 }
 
-/** `node:test`'s `describe`. */
-export const describe: typeof nodeTest.describe = nodeTest.describe;
+type SuiteFn = () => void;
+
+/**
+ * `node:test`'s `describe`; a suite whose set-up (the callback's own body)
+ * needs a dtype the backend lacks is skipped by the same rule as a test.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { np } from "../../mod.ts";
+ * describe("addition", () => {
+ *   const x = np.array([1, 2]);
+ *   test("doubles", () => assert.deepEqual(np.add(x, x).toArray(), [2, 4]));
+ * });
+ * ```
+ */
+export function describe(name: string, optionsOrFn: nodeTest.TestOptions | SuiteFn, maybeFn?: SuiteFn): void {
+  const [options, fn] = typeof optionsOrFn === "function" ? [{}, optionsOrFn] : [optionsOrFn, maybeFn!];
+  nodeTest.describe(name, options, () => {
+    try {
+      fn();
+    } catch (e) {
+      const reason = getBackend().name === "cpu" ? null : unsupportedDType(e);
+      if (reason === null) throw e;
+      nodeTest.test("set-up", { skip: `${BACKEND}: ${reason}` }, () => {});
+    }
+  });
+}
