@@ -183,6 +183,7 @@ export const webgpuBackend: Backend = {
  *
  * @example
  * ```ts
+ * import { WorkerDevice } from "./device.ts";
  * useDevice(await WorkerDevice.open());
  * ```
  */

@@ -46,6 +46,7 @@ const sentShaders = new Set<string>();
  *
  * @example
  * ```ts
+ * const out = outputFor({ shape: [64], dtype: "float32" });
  * dispatch("fill_one", () => `@group(0) @binding(0) var<storage, read_write> y: array<f32>;
  * @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u) { y[g.x] = 1.0; }`,
  *   [out], null, [1, 1, 1]);
@@ -115,7 +116,18 @@ export function wgslType(dtype: DType): "f32" | "i32" | "u32" {
  *
  * @example
  * ```ts
- * registerGpuKernel<null>("neg", ([x], _p, [out]) => [negate(x, out)]);
+ * registerGpuKernel<null>("neg", ([x], _p, [aval]) => {
+ *   const out = outputFor(aval);
+ *   const n = aval.shape.reduce((a, b) => a * b, 1);
+ *   const { workgroups, stride } = grid(n);
+ *   dispatch("neg:f32", () => `@group(0) @binding(0) var<storage, read> x: array<f32>;
+ * @group(0) @binding(1) var<storage, read_write> y: array<f32>;
+ * @group(0) @binding(2) var<uniform> u: vec4u;
+ * @compute @workgroup_size(256) fn main(@builtin(global_invocation_id) g: vec3u) {
+ *   let i = g.x + g.y * u.y; if (i < u.x) { y[i] = -x[i]; } }`,
+ *     [handleOf(x), out], new Uint32Array([n, stride, 0, 0]), workgroups);
+ *   return [out];
+ * });
  * ```
  */
 export function registerGpuKernel<P>(name: string, kernel: Kernel<P>): void {
