@@ -10,6 +10,8 @@
  *
  *   deno run -A bench/gpu.ts [--w1 512,4096,16384] [--matmul 4096] [--samples 5] [--json out.json] [--quick]
  *
+ * `--quick` defaults to W1 at n = 256 with T = 20 and products at 512, sizes a software adapter runs in seconds.
+ *
  * @module
  */
 import { writeFileSync } from "node:fs";
@@ -21,8 +23,8 @@ import { type BenchCase, benchCases, w1Cost } from "./workloads/spec.ts";
 
 const { values } = parseArgs({
   options: {
-    w1: { type: "string", default: "512,4096,16384" },
-    matmul: { type: "string", default: "4096" },
+    w1: { type: "string" },
+    matmul: { type: "string" },
     samples: { type: "string", default: "5" },
     "max-seconds": { type: "string", default: "60" },
     json: { type: "string" },
@@ -30,6 +32,9 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick!;
+// --quick: small sizes that a software adapter runs in seconds.
+const w1Sizes = values.w1 ?? (quick ? "256" : "512,4096,16384");
+const matmulSizes = values.matmul ?? (quick ? "512" : "4096");
 const samples = Number(values.samples);
 const maxMs = Number(values["max-seconds"]) * 1000;
 
@@ -86,7 +91,7 @@ function time(id: string, call: () => unknown, flops?: number): void {
 }
 
 const T = quick ? 20 : 500, B = 16;
-for (const n of values.w1!.split(",").filter(Boolean).map(Number)) {
+for (const n of w1Sizes.split(",").filter(Boolean).map(Number)) {
   const params = { kind: "W1" as const, T, B, n };
   const c: BenchCase = { id: `W1-${n}`, title: `W1 ${n}`, params, samples, ...w1Cost(params) };
   const { step } = await buildOurs(c);
@@ -95,7 +100,7 @@ for (const n of values.w1!.split(",").filter(Boolean).map(Number)) {
 const w2 = benchCases(quick).find((c) => c.id === "W2")!;
 time("W2", (await buildOurs(w2)).step, w2.flops);
 
-for (const n of values.matmul!.split(",").filter(Boolean).map(Number)) {
+for (const n of matmulSizes.split(",").filter(Boolean).map(Number)) {
   const a = random.normal(random.key(1), [n, n]), b = random.normal(random.key(2), [n, n]);
   const reps = quick ? 2 : 20;
   // The three products of a Linear layer's forward and backward passes, with the transposes as the VJP binds them.

@@ -39,16 +39,29 @@ const { values } = parseArgs({
     "wait-idle": { type: "boolean", default: false },
     timeout: { type: "string" },
     threads: { type: "string" },
+    backend: { type: "string", default: "cpu" },
     help: { type: "boolean", default: false },
   },
 });
 
 if (values.help) {
   console.log(
-    "usage: bench/main.ts [--only W1,W3-2048] [--peers tfjs-cpu,tfjs-wasm,jax-js,torch] [--threads 1,2,...] [--quick] [--json] [--save file.json] [--timeout seconds] [--wait-idle]\n" +
-      "  --threads: CPU threads for ours (SPYX_THREADS) and PyTorch; several counts add a scaling table",
+    "usage: bench/main.ts [--backend cpu|webgpu] [--only W1,W3-2048] [--peers tfjs-cpu,tfjs-wasm,jax-js,torch] [--threads 1,2,...] [--quick] [--json] [--save file.json] [--timeout seconds] [--wait-idle]\n" +
+      "  --threads: CPU threads for ours (SPYX_THREADS) and PyTorch; several counts add a scaling table\n" +
+      "  --backend webgpu: our WebGPU backend on W1, W2 and float32 products instead (bench/gpu.ts; --quick and --save pass on)",
   );
   process.exit(0);
+}
+
+if (values.backend === "webgpu") {
+  // The GPU workloads run in one process (pipelines compile once); the JavaScript peers have no comparable GPU path here.
+  const gpuArgs = [...(values.quick ? ["--quick"] : []), ...(values.save ? ["--json", values.save] : [])];
+  const gpuBench = fileURLToPath(new URL("./gpu.ts", import.meta.url));
+  const runArgs = "bun" in process.versions ? [gpuBench] : ["run", "-A", gpuBench];
+  const r = spawnSync(process.execPath, [...runArgs, ...gpuArgs], { stdio: "inherit" });
+  process.exit(r.status ?? 1);
+} else if (values.backend !== "cpu") {
+  throw new RangeError(`bench: --backend must be cpu or webgpu, got ${values.backend}`);
 }
 
 const quick = values.quick!;

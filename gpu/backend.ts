@@ -82,6 +82,13 @@ export function deviceClient(): DeviceClient {
 export function newBuffer(n: number, data?: ArrayBuffer): GpuHandle {
   const c = deviceClient();
   const handle: GpuHandle = { id: nextId++, bytes: deviceBytes(n) };
+  const limit = c.info.limits.maxBufferSize;
+  if (limit !== undefined && handle.bytes > limit) {
+    throw new RangeError(
+      `webgpu: a tensor of ${n} elements (${handle.bytes} bytes) exceeds the device's largest buffer ` +
+        `(maxBufferSize ${limit} bytes on ${c.info.description}); keep it on the cpu backend or split it`,
+    );
+  }
   c.send({ op: "create", id: handle.id, bytes: handle.bytes, data }, data ? [data] : []);
   registry.register(handle, handle.id, handle);
   return handle;

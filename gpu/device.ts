@@ -157,7 +157,8 @@ export class WorkerDevice extends Queue implements DeviceClient {
   }
 
   readSync(ref: BufferRef): ArrayBuffer {
-    const shared = new SharedArrayBuffer(READ_HEADER_BYTES + ref.bytes);
+    // Room for an error message however small the read.
+    const shared = new SharedArrayBuffer(READ_HEADER_BYTES + Math.max(ref.bytes, 4096));
     const status = new Int32Array(shared, 0, 1);
     this.send({ op: "read", id: ref.id, bytes: ref.bytes, token: 0, shared });
     this.flush();

@@ -59,6 +59,7 @@ export function dispatch(
   uniforms: Uint32Array | Int32Array | Float32Array | null,
   workgroups: readonly [number, number, number],
 ): void {
+  for (const b of buffers) checkBindingSize(`webgpu kernel ${key}`, b.bytes);
   const first = !sentShaders.has(key);
   if (first) sentShaders.add(key);
   const u = uniforms === null ? undefined : uniforms.slice().buffer;
@@ -74,6 +75,18 @@ export function dispatch(
     },
     u ? [u] : [],
   );
+}
+
+/** Throws where `bytes` exceed what one storage binding of the device may hold. */
+function checkBindingSize(who: string, bytes: number): void {
+  const { limits, description } = deviceClient().info;
+  const limit = limits.maxStorageBufferBindingSize;
+  if (limit !== undefined && bytes > limit) {
+    throw new RangeError(
+      `${who}: an operand of ${bytes} bytes exceeds the device's largest storage binding ` +
+        `(maxStorageBufferBindingSize ${limit} bytes on ${description}); keep it on the cpu backend or split it`,
+    );
+  }
 }
 
 /** Invocations per workgroup of the element-wise kernels. */
@@ -134,6 +147,10 @@ export function registerGpuKernel<P>(name: string, kernel: Kernel<P>): void {
   registerKernel<P>(name, WEBGPU, (inputs, params, avals): DataHandle[] => {
     for (const x of inputs) checkDeviceDType(name, x.dtype);
     for (const a of avals) checkDeviceDType(name, a.dtype);
+    const sizes = [...inputs.map((x) => x.shape), ...avals.map((a) => a.shape)].map((s) =>
+      4 * s.reduce((a, b) => a * b, 1)
+    );
+    checkBindingSize(name, Math.max(0, ...sizes));
     return kernel(inputs, params, avals);
   });
 }

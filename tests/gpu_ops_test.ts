@@ -14,6 +14,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { bind1, getBackend, grad, jvp, np, primitives, setBackend, type Tensor, type TypedArray } from "../mod.ts";
 import { initWebGPU } from "../gpu/mod.ts";
+import { deviceClient } from "../gpu/backend.ts";
 import { rng } from "./support/arbitraries.ts";
 
 type DT = "float32" | "int32" | "uint32" | "bool";
@@ -427,5 +428,23 @@ describe("webgpu convolution equals the cpu's", () => {
       }),
       RUNS,
     );
+  });
+});
+
+describe("webgpu device limits", () => {
+  test("an operand larger than the device's largest storage binding is an error naming the kernel", { skip }, () => {
+    const before = getBackend().name;
+    setBackend("webgpu");
+    try {
+      const n = deviceClient().info.limits.maxStorageBufferBindingSize / 4 + 1024;
+      assert.throws(
+        () => np.broadcastTo(np.ones([1]), [n]),
+        new RegExp(
+          `^RangeError: broadcast_to: an operand of ${4 * n} bytes exceeds the device's largest storage binding`,
+        ),
+      );
+    } finally {
+      setBackend(before);
+    }
   });
 });
