@@ -12,7 +12,18 @@
 import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { bind1, getBackend, grad, jvp, np, primitives, setBackend, type Tensor, type TypedArray } from "../mod.ts";
+import {
+  bind1,
+  findKernel,
+  getBackend,
+  grad,
+  jvp,
+  np,
+  primitives,
+  setBackend,
+  type Tensor,
+  type TypedArray,
+} from "../mod.ts";
 import { initWebGPU } from "../gpu/mod.ts";
 import { deviceClient } from "../gpu/backend.ts";
 import { rng } from "./support/arbitraries.ts";
@@ -428,6 +439,15 @@ describe("webgpu convolution equals the cpu's", () => {
       }),
       RUNS,
     );
+  });
+});
+
+describe("webgpu kernels cover the primitives", () => {
+  test("every primitive that computes has a webgpu kernel (views of storage need none)", { skip }, () => {
+    const missing = [...primitives().values()]
+      .filter((p) => !p.sharesStorage && findKernel(p, "webgpu") === undefined)
+      .map((p) => p.name);
+    assert.deepEqual(missing, [], "primitives without a webgpu kernel");
   });
 });
 
