@@ -181,10 +181,17 @@ export interface Blocking {
   /** Depth of one slice of the contraction. */
   kc: number;
   /**
-   * Bytes of one contraction chunk of packed `b`, and of one row chunk of
-   * `a` or of the result: bounds the kernels' memory (16 MiB by default).
+   * Bytes of one contraction chunk of packed `b` and of one chunk of `a`:
+   * bounds the kernels' memory (16 MiB by default).
    */
   chunkBytes: number;
+  /**
+   * Bytes of the result kept in memory while the contraction chunks add
+   * into it (default four chunks): every row chunk of the result copies and
+   * packs all of `b` once more, a serial step that grows with the number
+   * of threads, so the result gets the larger budget.
+   */
+  resultBytes?: number;
 }
 
 /** The wasm side of one thread: its memory view and kernels. */

@@ -86,16 +86,25 @@ interface ChunkPlan {
 
 function planChunks(engine: MatmulEngine, m: number, k: number, n: number, sparse: boolean): ChunkPlan {
   const { nr } = engine.tile;
-  const { mc, chunkBytes } = engine.blocking;
+  const { mc, kc, chunkBytes } = engine.blocking;
+  const resultBytes = engine.blocking.resultBytes ?? 4 * chunkBytes;
   const threads = threadCount(engine);
   const ldc = sparse ? Math.ceil(n / 4) * 4 : Math.ceil(n / nr) * nr;
-  // The sparse kernel reads any row of `b`: all of the contraction at once.
-  const chunkK = sparse ? k : Math.min(k, Math.max(engine.blocking.kc, Math.floor(chunkBytes / (ldc * 4))));
   const unitRows = sparse ? Math.max(16, Math.ceil(m / (8 * threads))) : mc;
-  const fitRows = Math.max(unitRows, Math.floor(chunkBytes / (Math.max(chunkK, ldc) * 4)));
   // Chunks of equal whole units (at most one unit over the budget): a thin last chunk would leave a thread idle.
-  const chunks = Math.ceil(m / fitRows);
-  const chunkRows = Math.min(m, Math.ceil(Math.ceil(m / chunks) / unitRows) * unitRows);
+  const rowsIn = (fitRows: number) => {
+    const chunks = Math.ceil(m / Math.max(unitRows, fitRows));
+    return Math.min(m, Math.ceil(Math.ceil(m / chunks) / unitRows) * unitRows);
+  };
+  if (sparse) {
+    // The sparse kernel reads any row of `b`: all of the contraction at once.
+    return { chunkRows: rowsIn(Math.floor(chunkBytes / (Math.max(k, ldc) * 4))), chunkK: k, unitRows, ldc };
+  }
+  // As many result rows as its budget holds (`b` is copied and packed once per row chunk), then the contraction
+  // chunks that fit `b`'s and `a`'s budgets, of equal depth.
+  const chunkRows = rowsIn(Math.floor(resultBytes / (ldc * 4)));
+  const fitK = Math.max(kc, Math.floor(chunkBytes / (Math.max(ldc, chunkRows) * 4)));
+  const chunkK = Math.ceil(k / Math.ceil(k / Math.min(k, fitK)));
   return { chunkRows, chunkK, unitRows, ldc };
 }
 
