@@ -14,44 +14,9 @@
 import { allocate, type DType, type TypedArray } from "../dtype.ts";
 import { type Shape, sizeOf, stridesOf } from "../shape.ts";
 import { compileLoop } from "./specialize.ts";
+import { type BinaryOp, COMPARISONS, type UnaryOp } from "../ops/elementwise_names.ts";
 
-/** Element-wise functions of one operand (named as their primitives). */
-export type UnaryOp =
-  | "neg"
-  | "exp"
-  | "log"
-  | "log1p"
-  | "expm1"
-  | "sqrt"
-  | "tanh"
-  | "sigmoid"
-  | "abs"
-  | "sign"
-  | "floor"
-  | "ceil"
-  | "round"
-  | "sin"
-  | "cos"
-  | "logicalNot";
-
-/** Element-wise functions of two broadcast operands of one dtype (named as their primitives). */
-export type BinaryOp =
-  | "add"
-  | "sub"
-  | "mul"
-  | "div"
-  | "pow"
-  | "maximum"
-  | "minimum"
-  | "mod"
-  | "equal"
-  | "notEqual"
-  | "greater"
-  | "greaterEqual"
-  | "less"
-  | "lessEqual"
-  | "logicalAnd"
-  | "logicalOr";
+export type { BinaryOp, UnaryOp } from "../ops/elementwise_names.ts";
 
 /** Each op as statements that set `v` from `x` (and `y`); numpy semantics. */
 const UNARY: Record<UnaryOp, string> = {
@@ -96,17 +61,6 @@ const BINARY: Record<BinaryOp, string> = {
   logicalAnd: "v = x !== 0 && y !== 0 ? 1 : 0;",
   logicalOr: "v = x !== 0 || y !== 0 ? 1 : 0;",
 };
-
-const COMPARISONS = new Set<BinaryOp>([
-  "equal",
-  "notEqual",
-  "greater",
-  "greaterEqual",
-  "less",
-  "lessEqual",
-  "logicalAnd",
-  "logicalOr",
-]);
 
 /**
  * True for ops whose result is bool.

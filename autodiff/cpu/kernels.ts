@@ -21,7 +21,8 @@ import type { ArgReduceParams, ReduceParams } from "../ops/reduce.ts";
 import type { WindowParams } from "../ops/window.ts";
 import { cpuData, registerCpuKernel } from "./backend.ts";
 import { convKernel } from "./conv.ts";
-import { binaryKernel, type BinaryOp, castKernel, unaryKernel, type UnaryOp, whereKernel } from "./elementwise.ts";
+import { binaryKernel, castKernel, unaryKernel, whereKernel } from "./elementwise.ts";
+import { BINARY_OPS, UNARY_OPS } from "../ops/elementwise_names.ts";
 import {
   broadcastKernel,
   concatKernel,
@@ -41,25 +42,7 @@ import "./adam.ts";
 /** The typed array of each operand's storage. */
 type Out = DataHandle[];
 
-const unaries: UnaryOp[] = [
-  "neg",
-  "exp",
-  "log",
-  "log1p",
-  "expm1",
-  "sqrt",
-  "tanh",
-  "sigmoid",
-  "abs",
-  "sign",
-  "floor",
-  "ceil",
-  "round",
-  "sin",
-  "cos",
-  "logicalNot",
-];
-for (const op of unaries) registerCpuKernel<null>(op, ([x]): Out => [unaryKernel(op, cpuData(x), x.dtype)]);
+for (const op of UNARY_OPS) registerCpuKernel<null>(op, ([x]): Out => [unaryKernel(op, cpuData(x), x.dtype)]);
 
 /** A scalar function applied element by element (functions the compiled loops cannot name). */
 function mapKernel(f32: (v: number) => number, f64: (v: number) => number): Kernel<null> {
@@ -74,25 +57,7 @@ registerCpuKernel("erf", mapKernel(erf, erf));
 // float32 uses XLA's float32 polynomial, as random.normal does, so that both give JAX's numbers.
 registerCpuKernel("erfinv", mapKernel(erfinvFloat32, erfinv));
 
-const binaries: BinaryOp[] = [
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "pow",
-  "maximum",
-  "minimum",
-  "mod",
-  "equal",
-  "notEqual",
-  "greater",
-  "greaterEqual",
-  "less",
-  "lessEqual",
-  "logicalAnd",
-  "logicalOr",
-];
-for (const op of binaries) {
+for (const op of BINARY_OPS) {
   registerCpuKernel<null>(op, ([a, b], _p, [out]): Out => [
     binaryKernel(op, cpuData(a), a.shape, cpuData(b), b.shape, out.shape, a.dtype),
   ]);

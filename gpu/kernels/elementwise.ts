@@ -24,6 +24,7 @@ import {
   stridedUniformsWgsl,
 } from "./indexing.ts";
 import { LOG_WGSL } from "./log_wgsl.ts";
+import { BINARY_OPS, UNARY_OPS } from "../../autodiff/ops/elementwise_names.ts";
 import { ERF_WGSL, ERFINV_WGSL } from "./special_functions.ts";
 
 /** A NaN in WGSL (a literal NaN is not allowed). */
@@ -153,27 +154,7 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
   return out;
 }
 
-const UNARY_OPS = [
-  "neg",
-  "exp",
-  "log",
-  "log1p",
-  "expm1",
-  "sqrt",
-  "tanh",
-  "sigmoid",
-  "abs",
-  "sign",
-  "floor",
-  "ceil",
-  "round",
-  "sin",
-  "cos",
-  "erf",
-  "erfinv",
-];
-
-for (const op of UNARY_OPS) {
+for (const op of [...UNARY_OPS.filter((op) => op !== "logicalNot"), "erf", "erfinv"]) {
   registerGpuKernel<null>(op, ([x], _p, [out]) => {
     const t = wgslType(x.dtype);
     let expr: string;
@@ -277,25 +258,6 @@ ${
       : ""
   }`;
 }
-
-const BINARY_OPS = [
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "pow",
-  "maximum",
-  "minimum",
-  "mod",
-  "equal",
-  "notEqual",
-  "greater",
-  "greaterEqual",
-  "less",
-  "lessEqual",
-  "logicalAnd",
-  "logicalOr",
-];
 
 for (const op of BINARY_OPS) {
   registerGpuKernel<null>(op, ([a, b], _p, [out]) => {
