@@ -58,6 +58,15 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
+/** Writes the results so far (after every case, so that a run cut short keeps what it measured). */
+function save(): void {
+  if (!values.json) return;
+  writeFileSync(
+    values.json,
+    JSON.stringify({ date: new Date().toISOString(), adapter: info.description, results }, null, 2),
+  );
+}
+
 /** A warm-up call, then up to `samples` timed calls (fewer past `maxMs`). */
 function time(id: string, call: () => unknown, flops?: number): void {
   try {
@@ -82,6 +91,7 @@ function time(id: string, call: () => unknown, flops?: number): void {
   } catch (e) {
     results.push({ id, medianMs: NaN, minMs: NaN, samplesMs: [], error: String(e).slice(0, 300) });
   }
+  save();
   const r = results[results.length - 1];
   console.log(
     r.error
@@ -117,11 +127,4 @@ for (const n of matmulSizes.split(",").filter(Boolean).map(Number)) {
       return np.sum(np.slice(last!, [0, 0], [1, 1])).item();
     }, 2 * n ** 3 * reps);
   }
-}
-
-if (values.json) {
-  writeFileSync(
-    values.json,
-    JSON.stringify({ date: new Date().toISOString(), adapter: info.description, results }, null, 2),
-  );
 }
