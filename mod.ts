@@ -18,5 +18,5 @@ export * as fn from "./nn/fn/mod.ts";
 export * as data from "./data/mod.ts";
 export * as cell from "./autodiff/cell/mod.ts";
 export * as plot from "./plot/mod.ts";
-export { type DeviceInfo, initWebGPU, type WebGPUOptions } from "./gpu/mod.ts";
+export { closeWebGPU, type DeviceInfo, initWebGPU, type WebGPUOptions } from "./gpu/mod.ts";
 export * as nir from "./nir/mod.ts";

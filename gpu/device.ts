@@ -43,6 +43,8 @@ export interface DeviceClient {
   readSync(ref: BufferRef): ArrayBuffer;
   /** The contents of a buffer. */
   read(ref: BufferRef): Promise<ArrayBuffer>;
+  /** Destroys the device (and its worker); resolves once nothing of it is left running. */
+  close(): Promise<void>;
 }
 
 /** Queues commands and flushes them in batches; subclasses say how a batch is delivered. */
@@ -50,8 +52,16 @@ abstract class Queue {
   #queue: Command[] = [];
   #transfer: ArrayBuffer[] = [];
   #scheduled = false;
+  protected closed = false;
 
   send(cmd: Command, transfer: ArrayBuffer[] = []): void {
+    if (this.closed) {
+      // Buffers released by the garbage collector after the close have nothing left to free.
+      if (cmd.op === "free") return;
+      throw new Error(
+        `webgpu: the device was closed (by closeWebGPU() or because the process is exiting); cannot run "${cmd.op}"`,
+      );
+    }
     this.#queue.push(cmd);
     this.#transfer.push(...transfer);
     if (this.#queue.length >= BATCH) this.flush();
@@ -78,7 +88,7 @@ export class WorkerDevice extends Queue implements DeviceClient {
   readonly canReadSync = true;
   #nextToken = 1;
   readonly #pending = new Map<number, { resolve: (d: ArrayBuffer) => void; reject: (e: Error) => void }>();
-  #closed = false;
+  #exited: Promise<void> | null = null;
 
   private constructor(private readonly worker: Worker, readonly info: DeviceInfo) {
     super();
@@ -90,6 +100,12 @@ export class WorkerDevice extends Queue implements DeviceClient {
       if (this.#pending.size === 0) worker.unref();
       if (m.error !== undefined) p?.reject(new Error(`webgpu: ${m.error}`));
       else p?.resolve(m.data!);
+    });
+    worker.once("exit", () => {
+      for (const p of this.#pending.values()) {
+        p.reject(new Error("webgpu: the device was closed before a read finished"));
+      }
+      this.#pending.clear();
     });
     worker.unref();
     // A process must not exit while the worker's device is alive (see
@@ -120,37 +136,28 @@ export class WorkerDevice extends Queue implements DeviceClient {
     return new WorkerDevice(worker, info);
   }
 
-  override send(cmd: Command, transfer?: ArrayBuffer[]): void {
-    if (this.#closed) {
-      // Buffers released by the garbage collector after the close have nothing left to free.
-      if (cmd.op === "free") return;
-      throw new Error(`webgpu: the device was closed (the process is exiting); cannot run "${cmd.op}"`);
-    }
-    super.send(cmd, transfer);
-  }
-
   protected deliver(batch: Command[], transfer: ArrayBuffer[]): void {
     this.worker.postMessage({ commands: batch }, transfer);
   }
 
   /** Destroys the device and ends the worker; resolves once the worker thread is gone. */
   close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
-    this.#requestClose();
+    if (this.#exited) return this.#exited;
+    this.#exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
+    if (!this.closed) this.#requestClose();
     this.worker.ref();
-    return exited;
+    return this.#exited;
   }
 
   #closeSync(): void {
-    if (this.#closed) return;
+    if (this.closed) return;
     const flag = this.#requestClose();
     Atomics.wait(flag, 0, 0, CLOSE_TIMEOUT_MS);
   }
 
   #requestClose(): Int32Array {
     this.flush();
-    this.#closed = true;
+    this.closed = true;
     const shared = new SharedArrayBuffer(4);
     this.worker.postMessage({ close: shared });
     return new Int32Array(shared);
@@ -200,6 +207,15 @@ export class LocalDevice extends Queue implements DeviceClient {
   static async open(gpu: GPU): Promise<LocalDevice> {
     const { device, info } = await openDevice(gpu);
     return new LocalDevice(new Executor(device), info);
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.flush();
+      this.closed = true;
+      this.executor.destroy();
+    }
+    return Promise.resolve();
   }
 
   protected deliver(batch: Command[]): void {

@@ -21,6 +21,8 @@ export interface WebGPUOptions {
 }
 
 let opened: Promise<DeviceInfo> | null = null;
+let device: DeviceClient | null = null;
+let closed = false;
 
 /**
  * Requests a WebGPU adapter and device, registers the backend `"webgpu"`
@@ -40,6 +42,11 @@ let opened: Promise<DeviceInfo> | null = null;
  * ```
  */
 export function initWebGPU(options: WebGPUOptions = {}): Promise<DeviceInfo> {
+  if (closed) {
+    return Promise.reject(
+      new Error("initWebGPU: the device was closed by closeWebGPU(); a process opens one WebGPU device"),
+    );
+  }
   opened ??= open(options).catch((e) => {
     opened = null;
     throw e;
@@ -47,8 +54,34 @@ export function initWebGPU(options: WebGPUOptions = {}): Promise<DeviceInfo> {
   return opened;
 }
 
+/**
+ * Destroys the WebGPU device and, where it runs in a worker, ends the
+ * worker; resolves once the worker thread is gone. Tensors on `"webgpu"`
+ * are unusable afterwards (using one throws), and `initWebGPU` cannot open
+ * another device. A script need not call it: the device is closed when the
+ * program ends. A runtime that ends without Node's `beforeExit` event does
+ * need it, as `deno test` does with each test file: a device worker still
+ * being torn down while the process exits can crash the process in the
+ * graphics driver's unloading (seen with Mesa's software driver), so a
+ * test file that uses the GPU closes it in an `after` hook. Does nothing
+ * where no device was opened.
+ *
+ * @example
+ * ```ts
+ * import { after } from "node:test";
+ * import { closeWebGPU, initWebGPU } from "./mod.ts";
+ * await initWebGPU();
+ * after(closeWebGPU);
+ * ```
+ */
+export async function closeWebGPU(): Promise<void> {
+  if (opened === null) return;
+  closed = true;
+  await opened.catch(() => undefined);
+  await device?.close();
+}
+
 async function open(options: WebGPUOptions): Promise<DeviceInfo> {
-  let device: DeviceClient;
   if (options.gpu !== undefined) device = await LocalDevice.open(options.gpu);
   else if (typeof navigator === "undefined" || !navigator.gpu) {
     throw new Error(

@@ -13,5 +13,5 @@
  *
  * @module
  */
-export { initWebGPU, type WebGPUOptions } from "./init.ts";
+export { closeWebGPU, initWebGPU, type WebGPUOptions } from "./init.ts";
 export type { DeviceInfo } from "./protocol.ts";

@@ -1,11 +1,11 @@
 import { describe, test } from "./support/harness.ts";
 import assert from "node:assert/strict";
-import { findKernel, getBackend, np, setBackend, type Tensor, vjp } from "../mod.ts";
+import { findKernel, np, type Tensor, vjp } from "../mod.ts";
 import { bind1 } from "../autodiff/core/bind.ts";
 import { MATMUL } from "../autodiff/ops/linalg.ts";
 import { REDUCE_SUM } from "../autodiff/ops/reduce.ts";
 import type { DType } from "../autodiff/dtype.ts";
-import { initWebGPU } from "../gpu/mod.ts";
+import { GPU_UNAVAILABLE, on } from "./support/gpu.ts";
 import {
   batchLayout,
   matmulSettings,
@@ -17,22 +17,7 @@ import {
 } from "../gpu/kernels/matmul_plan.ts";
 
 /** Why the device tests are skipped here, or false where a WebGPU device opened. */
-const noGpu: string | false = typeof navigator === "undefined" || !("gpu" in navigator)
-  ? "no WebGPU here (navigator.gpu is missing)"
-  : await initWebGPU().then(() => false as const, (e) => `initWebGPU failed: ${e instanceof Error ? e.message : e}`);
-
-if (noGpu) console.log(`gpu_matmul_test: the device tests are skipped: ${noGpu}`);
-
-/** Runs `f` with `name` as the current backend. */
-function on<T>(name: string, f: () => T): T {
-  const before = getBackend().name;
-  setBackend(name);
-  try {
-    return f();
-  } finally {
-    setBackend(before);
-  }
-}
+const noGpu: string | false = GPU_UNAVAILABLE ?? false;
 
 /** Seeded values: uniforms in [-1, 1) for floats, small integers otherwise. */
 function values(size: number, seed: number, dtype: DType): number[] {

@@ -24,25 +24,13 @@ import {
   type Tensor,
   type TypedArray,
 } from "../mod.ts";
-import { initWebGPU } from "../gpu/mod.ts";
 import { deviceClient } from "../gpu/backend.ts";
 import { rng } from "./support/arbitraries.ts";
+import { GPU_UNAVAILABLE } from "./support/gpu.ts";
 
 type DT = "float32" | "int32" | "uint32" | "bool";
 
-/** Why the GPU tests cannot run here, or null when they can. */
-async function unavailable(): Promise<string | null> {
-  if (typeof navigator === "undefined" || !navigator.gpu) return "navigator.gpu is absent";
-  try {
-    await initWebGPU();
-    return null;
-  } catch (e) {
-    return `initWebGPU failed: ${e instanceof Error ? e.message : e}`;
-  }
-}
-
-const reason = await unavailable();
-const skip = reason === null ? false : `no WebGPU here (${reason})`;
+const skip = GPU_UNAVAILABLE ?? false;
 const RUNS = { numRuns: 6, seed: 20240611 };
 
 /**

@@ -4,6 +4,7 @@
  * a WebGPU device is available (else why not, for the skip message), and
  * running a computation on a named backend.
  */
+import { after } from "node:test";
 import { getBackend, setBackend } from "../../mod.ts";
 
 /** Null where a WebGPU device is open, else why the GPU tests are skipped. */
@@ -13,8 +14,10 @@ export const GPU_UNAVAILABLE: string | null = await (async () => {
   }
   try {
     const gpu = "../../gpu/mod.ts";
-    const { initWebGPU } = await import(gpu);
+    const { closeWebGPU, initWebGPU } = await import(gpu);
     await initWebGPU();
+    // The device worker must be gone before `deno test` ends this file's runtime (see closeWebGPU).
+    after(closeWebGPU);
     return null;
   } catch (e) {
     return `skipped: initWebGPU rejected (${e instanceof Error ? e.message : String(e)})`;

@@ -23,8 +23,11 @@ const INITIALIZERS: Record<string, () => Promise<unknown>> = {
   cpu: () => Promise.resolve(),
   webgpu: async () => {
     const gpu = "../../gpu/mod.ts";
-    const { initWebGPU } = await import(gpu);
-    return initWebGPU();
+    const { closeWebGPU, initWebGPU } = await import(gpu);
+    await initWebGPU();
+    // `deno test` ends each file's runtime without `beforeExit`: the device
+    // worker must be gone before then (see closeWebGPU).
+    nodeTest.after(closeWebGPU);
   },
 };
 
