@@ -249,18 +249,27 @@ function backwardBody(cell: Cell, b: CellBackward): FunctionBody {
   return f;
 }
 
-/** A compiled kernel with its own memory. */
+/** A compiled kernel and the memory it works in. */
 interface Program {
   readonly memory: WebAssembly.Memory;
   readonly run: (...args: number[]) => void;
 }
 
+const MEMORY_LIMITS = { initial: 1, maximum: MAX_PAGES, shared: false };
+/**
+ * One memory for every cell kernel: a call copies its arrays in, runs and
+ * copies the results out before the next call starts, so the kernels can
+ * share it, and the process holds the largest call's bytes once instead of
+ * once per model and direction.
+ */
+let sharedMemory: WebAssembly.Memory | null = null;
+
 function compile(body: FunctionBody): Program | null {
   try {
-    const limits = { initial: 1, maximum: MAX_PAGES, shared: false };
-    const bytes = assembleModule(limits, [{ name: "run", body }]);
-    const memory = new WebAssembly.Memory(limits);
+    const bytes = assembleModule(MEMORY_LIMITS, [{ name: "run", body }]);
+    const memory = sharedMemory ?? new WebAssembly.Memory(MEMORY_LIMITS);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    sharedMemory = memory;
     return { memory, run: instance.exports.run as (...args: number[]) => void };
   } catch {
     // No WebAssembly SIMD here: the JavaScript kernels run instead.
